@@ -1,0 +1,50 @@
+# Two commands set everything up on a fresh machine: `make dataset` and `make test`.
+# Both create .venv from the pinned requirements.lock (pyarrow is pinned: byte-identical Parquet depends on it).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: dataset release test lint format annotate card verify bench lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.9.*
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
+	touch $@
+
+dataset: $(STAMP)
+	$(VENV)/bin/statemedia build
+
+release: $(STAMP)
+	$(VENV)/bin/statemedia release --version $(VERSION)
+
+verify: $(STAMP)
+	$(VENV)/bin/statemedia verify
+
+card: $(STAMP)
+	$(VENV)/bin/statemedia card
+
+annotate: $(STAMP)
+	$(VENV)/bin/statemedia annotate up
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests scripts
+	$(VENV)/bin/ruff format --check src tests scripts
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format src tests scripts
+	$(VENV)/bin/ruff check --fix src tests scripts
+
+test: $(STAMP) lint
+	$(VENV)/bin/python -m pytest
+
+bench: $(STAMP)
+	$(PY) scripts/bench_dedup.py --posts $(or $(POSTS),200000)
+
+lock: $(STAMP)
+	$(VENV)/bin/uv pip compile --python $(PY) pyproject.toml --extra test -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build

@@ -1,0 +1,229 @@
+"""The pipeline's main: seeds -> parse -> clean -> dedup -> split -> release tables and manifest.
+
+`build_tables` is the whole pipeline without writing; `write_build` and `cut_release` write its
+output atomically. Every stage's counts go into the manifest; nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from statemedia import __version__
+from statemedia.clean import CLEAN_VERSION
+from statemedia.config import Config
+from statemedia.dedup import DEDUP_VERSION, DedupItem, deduplicate
+from statemedia.errors import ReleaseError
+from statemedia.inputs import RawFile, load_inputs
+from statemedia.parse import registry
+from statemedia.records import DuplicateLink, Post
+from statemedia.release.writer import post_row, rows_table, write_parquet_atomic, write_text_atomic
+from statemedia.split import SPLIT_VERSION, SPLITS, assign_splits
+from statemedia.stages import ParseOutcome, parse_and_clean
+from statemedia.vocab import schema_version
+
+TEASERS = "link_teasers"
+TABLE_NAMES = (*SPLITS, TEASERS)
+
+
+def table_file(name: str) -> str:
+    """File name of a release table, as the Hugging Face layout expects."""
+    return f"{name}-00000-of-00001.parquet"
+
+
+def keep_rank(post: Post) -> tuple:
+    """Which copy of a duplicate cluster is kept (smallest first), see DATACARD.md.
+
+    Earliest known publication date first (unknown dates last); then articles and posts before
+    link teasers; then the original before a forward; then the longest text; then the smallest id.
+    """
+    return (
+        post.published_date is None,
+        post.published_date or date.max,
+        post.record_kind == "link_teaser",
+        post.forwarded_from is not None,
+        -len(post.text),
+        post.post_id,
+    )
+
+
+def dedup_text(post: Post) -> str:
+    """What dedup compares: title and text, so teasers with similar summaries keep their headlines."""
+    return f"{post.title}\n{post.text}" if post.title else post.text
+
+
+@dataclass(slots=True)
+class BuildResult:
+    """Tables ready to write, and the manifest's content (without file hashes)."""
+
+    tables: dict[str, pa.Table]
+    outcome: ParseOutcome
+    files: list[RawFile]
+    manifest: dict[str, Any]
+
+
+def build_tables(root: Path, config: Config, previous: dict[str, str] | None = None) -> BuildResult:
+    """Run the whole pipeline over the seeds under `root`; `previous` pins released posts' splits."""
+    files = load_inputs(root / config.build.seeds_dir, root, set(registry()))
+    outcome = parse_and_clean(files)
+    posts = {post.post_id: post for post in outcome.posts}
+    if len(posts) != len(outcome.posts):
+        raise ReleaseError("two posts share a post_id (a parser bug)")
+    items = [
+        DedupItem(post_id=p.post_id, source=p.source, text=dedup_text(p), rank=keep_rank(p))
+        for p in outcome.posts
+    ]
+    result = deduplicate(items, config.dedup)
+    links: dict[str, list[DuplicateLink]] = defaultdict(list)
+    for match in result.matches:
+        links[match.kept_id].append(
+            DuplicateLink(
+                kept_post_id=match.kept_id,
+                removed_post_id=match.removed_id,
+                method=match.method,
+                similarity=match.similarity,
+                removed_provenance=posts[match.removed_id].provenance,
+            )
+        )
+    clusters: dict[str, list[str]] = defaultdict(list)
+    for post_id, cluster_id in result.cluster_of.items():
+        clusters[cluster_id].append(post_id)
+    split_of = assign_splits(dict(sorted(clusters.items())), config.split, previous)
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_NAMES}
+    for post_id in result.kept:
+        post = posts[post_id]
+        table = TEASERS if post.record_kind == "link_teaser" else split_of[post_id]
+        rows[table].append(post_row(post, links.get(post_id, ())))
+    tables = {name: rows_table(rows[name]) for name in TABLE_NAMES}
+    manifest = {
+        "dataset": "statemedia",
+        "schema_version": schema_version(),
+        "code_version": __version__,
+        "versions": {
+            "parsers": sorted({name for name, _ in registry().values()}),
+            "clean": CLEAN_VERSION,
+            "dedup": DEDUP_VERSION,
+            "split": SPLIT_VERSION,
+        },
+        "config": {"dedup": asdict(config.dedup), "split": asdict(config.split)},
+        "inputs": [
+            {
+                "path": raw.repo_path,
+                "sha256": raw.sha256,
+                "bytes": len(raw.text.encode("utf-8")),
+                "source": raw.decl.source,
+                "platform": raw.decl.platform,
+                "format": raw.decl.format,
+                "language": raw.decl.language,
+                "collection": raw.decl.collection,
+            }
+            for raw in files
+        ],
+        "stage_counts": stage_counts(outcome, result, rows),
+        "line_account": [asdict(account) for account in outcome.accounts],
+        "dedup": {
+            "merged": [
+                {
+                    "kept": match.kept_id,
+                    "removed": match.removed_id,
+                    "method": match.method,
+                    "similarity": round(match.similarity, 6),
+                    "kept_source": posts[match.kept_id].source,
+                    "removed_source": posts[match.removed_id].source,
+                    "kept_lines": _where(posts[match.kept_id]),
+                    "removed_lines": _where(posts[match.removed_id]),
+                }
+                for match in sorted(result.matches, key=lambda m: (m.kept_id, m.removed_id))
+            ]
+        },
+    }
+    return BuildResult(tables=tables, outcome=outcome, files=files, manifest=manifest)
+
+
+def _where(post: Post) -> str:
+    p = post.provenance
+    return f"{p.source_file}:{p.line_start}-{p.line_end}"
+
+
+def stage_counts(outcome: ParseOutcome, result: Any, rows: dict[str, list]) -> dict[str, Any]:
+    """Seen, kept and dropped by reason at every stage."""
+    kinds = Counter(post.record_kind for post in outcome.posts)
+    methods = Counter(match.method for match in result.matches)
+    return {
+        "parse": {"files": len(outcome.accounts), "records": len(outcome.posts) + len(outcome.dropped)},
+        "parse_by_file": outcome.file_counts,
+        "clean": {
+            "seen": len(outcome.posts) + len(outcome.dropped),
+            "kept": len(outcome.posts),
+            "dropped": dict(Counter(d.reason for d in outcome.dropped)),
+            "kept_by_kind": dict(sorted(kinds.items())),
+        },
+        "dedup": {
+            "seen": len(outcome.posts),
+            "kept": len(result.kept),
+            "removed": dict(sorted(methods.items())),
+        },
+        "split": {name: len(rows[name]) for name in TABLE_NAMES},
+    }
+
+
+def table_bytes(table: pa.Table) -> bytes:
+    """The exact bytes `write_parquet_atomic` writes for a table."""
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd", row_group_size=50_000)
+    return sink.getvalue()
+
+
+def file_entries(tables: dict[str, pa.Table]) -> list[dict[str, Any]]:
+    """Per table file: name, sha256, rows, bytes on disk and in memory."""
+    entries = []
+    for name in TABLE_NAMES:
+        data = table_bytes(tables[name])
+        entries.append(
+            {
+                "path": table_file(name),
+                "table": name,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "rows": tables[name].num_rows,
+                "bytes": len(data),
+                "arrow_bytes": tables[name].nbytes,
+            }
+        )
+    return entries
+
+
+def write_tables(folder: Path, build: BuildResult, version: str | None) -> dict[str, Any]:
+    """Write every table and `manifest.json` into `folder`; return the manifest."""
+    for name in TABLE_NAMES:
+        write_parquet_atomic(build.tables[name], folder / table_file(name))
+    manifest = {"version": version, **build.manifest, "files": file_entries(build.tables)}
+    write_text_atomic(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return manifest
+
+
+def promote(staging: Path, final: Path) -> None:
+    """Move a fully written staging folder to its final name; refuse to replace anything."""
+    if final.exists():
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ReleaseError(f"{final} already exists: released versions are never modified")
+    os.rename(staging, final)
+
+
+def staging_dir(parent: Path, name: str) -> Path:
+    """A fresh hidden folder next to the final one, so the final rename is atomic."""
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=parent))
+    folder.chmod(0o755)
+    return folder

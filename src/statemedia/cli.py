@@ -1,0 +1,90 @@
+"""`statemedia` command line: thin wrappers that parse arguments, call one function, return a code.
+
+Any `StatemediaError` becomes one line on stderr and its exit code; nothing is half-written because
+every writer below is atomic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from statemedia.errors import StatemediaError
+from statemedia.vocab import REPO_ROOT
+
+
+def _root(args: argparse.Namespace) -> Path:
+    return Path(args.root).resolve()
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from statemedia.pipeline import run_build
+
+    return run_build(_root(args), Path(args.out) if args.out else None, quiet=args.quiet)
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from statemedia.pipeline import run_release
+
+    return run_release(_root(args), args.version)
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from statemedia.pipeline import run_verify
+
+    return run_verify(_root(args), reproduce=args.reproduce)
+
+
+def cmd_card(args: argparse.Namespace) -> int:
+    from statemedia.pipeline import run_card
+
+    return run_card(_root(args), check=args.check)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(prog="statemedia", description=__doc__.splitlines()[0])
+    parser.add_argument("--root", default=str(REPO_ROOT), help="repository root (default: this clone)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    build = sub.add_parser("build", help="rebuild the dataset from seeds/ into dataset/build/")
+    build.add_argument("--out", help="output folder (default: dataset/build)")
+    build.add_argument("--quiet", action="store_true", help="print only the summary")
+    build.set_defaults(func=cmd_build)
+
+    release = sub.add_parser("release", help="build and cut an immutable release")
+    release.add_argument("--version", required=True, help="MAJOR.MINOR.PATCH, e.g. 1.1.0")
+    release.set_defaults(func=cmd_release)
+
+    verify = sub.add_parser("verify", help="re-hash every release against its manifest")
+    verify.add_argument("--reproduce", action="store_true",
+                        help="also rebuild from seeds/ and compare with the newest release")
+    verify.set_defaults(func=cmd_verify)
+
+    card = sub.add_parser("card", help="regenerate dataset/README.md, croissant and DATACARD numbers")
+    card.add_argument("--check", action="store_true", help="fail if anything generated is stale")
+    card.set_defaults(func=cmd_card)
+
+    try:
+        from statemedia.labeling.cli import add_annotate_parser
+    except ImportError:  # the labeling package is optional at import time only while it is built
+        pass
+    else:
+        add_annotate_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `statemedia` command."""
+    args = make_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except StatemediaError as err:
+        print(f"statemedia: error: {err}", file=sys.stderr)
+        return err.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

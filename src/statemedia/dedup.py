@@ -1,0 +1,666 @@
+"""Exact and near-duplicate clustering of cleaned posts (`dedup@1`): pure functions, no I/O.
+
+Contract: `deduplicate(items, config)` keeps one post per cluster (the smallest `rank`) and returns one
+`Match` per removed post, so `len(kept) + len(matches) == len(items)`; the result does not depend on
+input order. For corpora that do not fit in memory as text, the same steps run in two streaming passes:
+`BoilerplateCounter.add_batch` (pass 1), then `NearDuplicateIndex.add_batch` and `.clusters()` (pass 2).
+
+Definitions (they decide what counts as a duplicate; change one and bump `DEDUP_VERSION`):
+
+- Words: after NFKC and casefolding, maximal runs of Unicode word characters (Python `re` ``\\w`` plus
+  combining marks). Everything else, punctuation and emoji included, separates words. Numbers are words
+  and are never replaced, so bulletins that differ only in figures or dates stay distinct.
+- Exact key: xxh3-128 of `normalise_for_key(text)`, i.e. the words joined by single spaces.
+- Boilerplate: a line whose words recur in at least `boilerplate_min_posts` distinct (by exact key)
+  posts of the same source, e.g. "Subscribe: @channel". Such lines are left out of the shingles (not out
+  of the text), unless that would leave a post with no words.
+- Shingles: every window of `shingle_words` consecutive words, with the word sequence padded by
+  `shingle_words - 1` start and end markers, hashed to 32 bits. Padding makes a changed word at the
+  start or end of a text cost as many shingles as one in the middle. Without it, two different
+  "Read more" teasers in seeds/003 whose summaries differ only in "On Wednesday" / "On June 23" score
+  J = 0.81; with it, 0.70.
+- Near duplicate: Jaccard similarity of two shingle sets >= `threshold`, computed exactly on the
+  32-bit shingle hashes. MinHash (`num_perm` affine permutations of the 32-bit hashes) with LSH
+  (`bands` x `rows`) only proposes candidate pairs; nothing is merged on an estimate.
+- Clusters: candidate pairs that verify are joined into connected components, which can chain
+  (A~B, B~C, A!~C). Each component is then split greedily by rank: its best-ranked post is kept and
+  takes every member whose Jaccard to it is >= threshold; the rest repeat the procedure. So every
+  removed post is within the threshold of the post that was kept for it, and `Match.similarity` is that
+  Jaccard. A truncated copy merges only if it keeps enough of the text: a prefix keeping a fraction f
+  of the words scores about f (0.9 merges at 0.8, 0.7 does not). Containment is not used, because it
+  would also merge different short teasers that share a long phrase.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+import xxhash
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from statemedia.errors import ConfigError
+
+DEDUP_VERSION = "dedup@1"
+
+_U64 = np.uint64
+_MASK32 = _U64(0xFFFFFFFF)
+_POLY = 0x9E3779B97F4A7C15  # odd, so invertible mod 2**64
+_POLY_INV = pow(_POLY, -1, 2**64)
+_SHINGLE_MULT = _U64(0xC2B2AE3D27D4EB4F)
+_PAD_START = _U64(0x5A17_0001_0000_0001)
+_PAD_END = _U64(0x5A17_0002_0000_0002)
+_BATCH_CHARS = 4_000_000  # bounds the per-batch numpy temporaries to a few hundred MB
+_VERIFY_ELEMENTS = 8_000_000  # shingles gathered at once when verifying pairs
+
+
+@dataclass(frozen=True, slots=True)
+class DedupConfig:
+    """Near-duplicate settings, loaded from the `[dedup]` table of the build config."""
+
+    shingle_words: int = 5  # words per shingle
+    num_perm: int = 128  # MinHash permutations (signature length)
+    bands: int = 16  # LSH bands; bands * rows <= num_perm. 16 x 8 finds 95% of pairs at J = 0.8
+    rows: int = 8  # signature rows per band
+    threshold: float = 0.8  # minimum exact Jaccard of shingle sets to merge
+    seed: int = 1  # seeds the MinHash permutations
+    boilerplate_min_posts: int = 10  # a line in >= this many distinct posts of a source is boilerplate
+
+    def __post_init__(self) -> None:
+        if self.shingle_words < 1:
+            raise ConfigError(f"[dedup] shingle_words must be >= 1, got {self.shingle_words}")
+        if self.bands < 1 or self.rows < 1 or self.bands * self.rows > self.num_perm:
+            raise ConfigError(
+                f"[dedup] bands * rows must be <= num_perm; got {self.bands} * {self.rows} "
+                f"> {self.num_perm}"
+            )
+        if not 0.0 < self.threshold <= 1.0:
+            raise ConfigError(f"[dedup] threshold must be in (0, 1], got {self.threshold}")
+        if self.boilerplate_min_posts < 2:
+            raise ConfigError(
+                f"[dedup] boilerplate_min_posts must be >= 2, got {self.boilerplate_min_posts}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class DedupItem:
+    """One post as dedup sees it: id, source, cleaned text and the caller's keep-preference."""
+
+    post_id: str
+    source: str
+    text: str
+    rank: tuple  # smallest rank in a cluster is kept; must be unique (end it with post_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One removed copy and the post kept for it."""
+
+    kept_id: str
+    removed_id: str
+    method: str  # "exact": same exact key as the kept post; "near": shingle Jaccard >= threshold
+    similarity: float  # 1.0 for exact; else the exact Jaccard to the kept post (not to a neighbour)
+
+
+@dataclass(frozen=True)
+class DedupResult:
+    """Kept post ids (input order), one `Match` per removed post, and every post's cluster id."""
+
+    kept: list[str]
+    matches: list[Match]
+    cluster_of: dict[str, str]  # post_id -> kept post_id of its cluster (a kept post maps to itself)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Text to words: vectorised over a batch, because per-word Python loops dominate the run time.
+
+
+@cache
+def _word_table() -> np.ndarray:
+    """A boolean table over all code points: True for word characters (``\\w`` or a mark)."""
+    every = "".join(map(chr, range(0x110000)))
+    words = re.sub(r"\W", "\x00", every)
+    table = np.frombuffer(words.encode("utf-32-le", "surrogatepass"), dtype="<u4") != 0
+    for cp in range(0x10000):  # combining marks (BMP): accented and Indic words stay one word
+        if not table[cp] and unicodedata.category(chr(cp)).startswith("M"):
+            table[cp] = True
+    return table
+
+
+class _Powers:
+    """Cached powers of the polynomial base and its inverse mod 2**64, grown on demand."""
+
+    def __init__(self) -> None:
+        self.pow = np.ones(1, dtype=_U64)
+        self.inv = np.ones(1, dtype=_U64)
+
+    def get(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(self.pow) < n:
+            size = max(n, 2 * len(self.pow))
+            self.pow = np.full(size, _POLY, dtype=_U64)
+            self.inv = np.full(size, _POLY_INV, dtype=_U64)
+            self.pow[0] = self.inv[0] = 1
+            np.cumprod(self.pow, out=self.pow)  # wraps mod 2**64, as intended
+            np.cumprod(self.inv, out=self.inv)
+        return self.pow[:n], self.inv[:n]
+
+
+_POWERS = _Powers()
+
+
+def _fmix64(x: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser: spreads every input bit over the output (in place)."""
+    x ^= x >> _U64(33)
+    x *= _U64(0xFF51AFD7ED558CCD)
+    x ^= x >> _U64(33)
+    x *= _U64(0xC4CEB9FE1A85EC53)
+    x ^= x >> _U64(33)
+    return x
+
+
+def _segment_hash(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Polynomial hash of values[start:end] for every segment, from one prefix sum."""
+    pw, inv = _POWERS.get(len(values) + 1)
+    prefix = np.zeros(len(values) + 1, dtype=_U64)
+    np.cumsum(values.astype(_U64) * pw[: len(values)], out=prefix[1:])
+    return _fmix64((prefix[ends] - prefix[starts]) * inv[starts])
+
+
+@dataclass(slots=True)
+class _Words:
+    """The words of a batch of texts: hashes, owning document and owning line."""
+
+    n_docs: int
+    word_hash: np.ndarray  # uint64 per word
+    word_doc: np.ndarray  # int64 document index per word (non-decreasing)
+    line_key: np.ndarray  # uint64 per line that has words (source-specific)
+    line_doc: np.ndarray  # int64 document index per such line
+    word_line: np.ndarray  # int64 index into line_key per word
+    codepoints: np.ndarray = field(repr=False)
+    is_word: np.ndarray = field(repr=False)
+
+
+def _split_words(texts: Sequence[str], sources: Sequence[str] | None = None) -> _Words:
+    """Normalise and split a batch of texts into hashed words (and, given sources, line keys)."""
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1:  # a text contains NUL: it must not split documents
+        joined = "\x00".join(t.replace("\x00", " ") for t in texts)
+    normal = unicodedata.normalize("NFKC", joined).casefold()
+    cps = np.frombuffer(normal.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    is_word = _word_table()[cps]
+    n = len(cps)
+    prev = np.zeros(n, dtype=bool)
+    prev[1:] = is_word[:-1]
+    nxt = np.zeros(n, dtype=bool)
+    nxt[:-1] = is_word[1:]
+    starts = np.flatnonzero(is_word & ~prev)
+    ends = np.flatnonzero(is_word & ~nxt) + 1
+    word_hash = _segment_hash(cps, starts, ends)
+    separators = np.flatnonzero(cps == 0)
+    word_doc = np.searchsorted(separators, starts)
+    breaks = np.flatnonzero((cps == 0) | (cps == 10))
+    raw_line = np.searchsorted(breaks, starts)  # global line number of every word
+    if len(raw_line):
+        new_line = np.ones(len(raw_line), dtype=bool)
+        new_line[1:] = raw_line[1:] != raw_line[:-1]
+        line_start = np.flatnonzero(new_line)
+    else:
+        new_line = np.zeros(0, dtype=bool)
+        line_start = np.zeros(0, dtype=np.int64)
+    word_line = np.cumsum(new_line) - 1
+    line_end = np.append(line_start[1:], len(raw_line)).astype(np.int64)
+    line_doc = word_doc[line_start]
+    line_key = _segment_hash(word_hash, line_start, line_end)
+    if sources is not None and len(line_key):
+        src = np.array([xxhash.xxh3_64_intdigest(s.encode()) for s in sources], dtype=_U64)
+        line_key = _fmix64(line_key * _SHINGLE_MULT + src[line_doc])
+    return _Words(
+        n_docs=len(texts),
+        word_hash=word_hash,
+        word_doc=word_doc.astype(np.int64),
+        line_key=line_key,
+        line_doc=line_doc.astype(np.int64),
+        word_line=word_line.astype(np.int64),
+        codepoints=cps,
+        is_word=is_word,
+    )
+
+
+def _normal_strings(words: _Words) -> list[str]:
+    """The words of every document joined by single spaces (see `normalise_for_key`)."""
+    cps, is_word = words.codepoints, words.is_word
+    prev = np.zeros(len(cps), dtype=bool)
+    prev[1:] = is_word[:-1]
+    separator = cps == 0
+    keep = is_word | separator | (prev & ~is_word)  # the first non-word after a word becomes a space
+    out = np.where(is_word | separator, cps, 32).astype("<u4")[keep]
+    text = out.tobytes().decode("utf-32-le", "surrogatepass")
+    return [part.rstrip(" ") for part in text.split("\x00")]
+
+
+def normalise_for_key(text: str) -> str:
+    """Exact-duplicate normal form: NFKC, casefold, words joined by single spaces; numbers kept."""
+    return _normal_strings(_split_words([text]))[0]
+
+
+def _keys_from_words(texts: Sequence[str], words: _Words) -> np.ndarray:
+    parts = []
+    for text, normal in zip(texts, _normal_strings(words), strict=True):
+        if not normal:  # no words (emoji, punctuation): compare the symbols themselves
+            normal = "\x01" + " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+        parts.append(xxhash.xxh3_128_digest(normal.encode("utf-8", "surrogatepass")))
+    return np.frombuffer(b"".join(parts), dtype=_U64).reshape(-1, 2).copy()
+
+
+def exact_keys(texts: Sequence[str]) -> np.ndarray:
+    """xxh3-128 of `normalise_for_key` for every text, as an (n, 2) uint64 array."""
+    if not texts:
+        return np.zeros((0, 2), dtype=_U64)
+    return _keys_from_words(texts, _split_words(texts))
+
+
+def _batches(lengths: Sequence[int], budget: int = _BATCH_CHARS) -> Iterable[slice]:
+    """Consecutive slices whose total text length stays near `budget` characters."""
+    start, total = 0, 0
+    for i, length in enumerate(lengths):
+        if total and total + length > budget:
+            yield slice(start, i)
+            start, total = i, 0
+        total += length + 1
+    if start < len(lengths):
+        yield slice(start, len(lengths))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Boilerplate lines (pass 1).
+
+
+class BoilerplateCounter:
+    """Counts, per source, the distinct posts (by exact key) each line occurs in.
+
+    Feed every post once with `add_batch`; `boilerplate()` then returns the sorted line keys that
+    `NearDuplicateIndex` and `sketch` leave out of shingles. Counting distinct exact keys means that
+    exact re-posts of one message do not turn its lines into boilerplate, and the result does not
+    depend on the order of the posts.
+    """
+
+    def __init__(self, min_posts: int) -> None:
+        self.min_posts = min_posts
+        self._lines: list[np.ndarray] = []
+        self._posts: list[np.ndarray] = []
+
+    def add_batch(
+        self, sources: Sequence[str], texts: Sequence[str], keys: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Count the lines of a batch; returns the batch's exact keys ((n, 2) uint64)."""
+        words = _split_words(texts, sources)
+        if keys is None:
+            keys = _keys_from_words(texts, words)
+        post = _fmix64(keys[:, 0] ^ (keys[:, 1] * _SHINGLE_MULT))
+        self._lines.append(words.line_key)
+        self._posts.append(post[words.line_doc])
+        return keys
+
+    def boilerplate(self) -> np.ndarray:
+        """Sorted uint64 keys of the lines that occur in >= min_posts distinct posts of a source."""
+        if not self._lines:
+            return np.zeros(0, dtype=_U64)
+        lines, posts = np.concatenate(self._lines), np.concatenate(self._posts)
+        order = np.lexsort((posts, lines))
+        lines, posts = lines[order], posts[order]
+        distinct = np.ones(len(lines), dtype=bool)
+        distinct[1:] = (lines[1:] != lines[:-1]) | (posts[1:] != posts[:-1])
+        lines, counts = np.unique(lines[distinct], return_counts=True)
+        return lines[counts >= self.min_posts]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Shingles and MinHash signatures (pass 2).
+
+
+@dataclass(frozen=True, slots=True)
+class Sketch:
+    """Shingle sets and MinHash signatures of a batch of posts (no text)."""
+
+    shingles: np.ndarray  # uint32, sorted and unique within each post, posts concatenated
+    offsets: np.ndarray  # int64, len n + 1: post i owns shingles[offsets[i]:offsets[i + 1]]
+    signatures: np.ndarray  # uint32 (n, num_perm); all 0xFFFFFFFF for a post without words
+
+
+@cache
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Affine maps x -> a*x + b mod 2**32 (a odd, so each is a permutation), derived from the seed."""
+    a = [xxhash.xxh3_64_intdigest(f"{seed}:a:{i}".encode()) & 0xFFFFFFFF | 1 for i in range(num_perm)]
+    b = [xxhash.xxh3_64_intdigest(f"{seed}:b:{i}".encode()) & 0xFFFFFFFF for i in range(num_perm)]
+    return np.array(a, dtype=np.uint32), np.array(b, dtype=np.uint32)
+
+
+def _shingle_sets(
+    words: _Words, config: DedupConfig, boilerplate: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique 32-bit shingle hashes per document, as (values, offsets)."""
+    k = config.shingle_words
+    word_hash, word_doc = words.word_hash, words.word_doc
+    if boilerplate is not None and len(boilerplate) and len(words.line_key):
+        drop_line = np.isin(words.line_key, boilerplate)
+        drop = drop_line[words.word_line]
+        # A post made only of boilerplate keeps all its words: an empty set would match nothing.
+        total = np.bincount(word_doc, minlength=words.n_docs)
+        dropped = np.bincount(word_doc, weights=drop.astype(np.float64), minlength=words.n_docs)
+        drop &= (dropped < total)[word_doc]
+        word_hash, word_doc = word_hash[~drop], word_doc[~drop]
+    counts = np.bincount(word_doc, minlength=words.n_docs).astype(np.int64)
+    padded_len = np.where(counts > 0, counts + 2 * (k - 1), 0)
+    padded_start = np.concatenate(([0], np.cumsum(padded_len)))
+    seq = np.full(padded_start[-1], _PAD_END, dtype=_U64)
+    first_word = np.concatenate(([0], np.cumsum(counts)))[:-1]
+    rank_in_doc = np.arange(len(word_hash)) - first_word[word_doc]
+    seq[padded_start[word_doc] + (k - 1) + rank_in_doc] = word_hash
+    has_words = np.flatnonzero(counts > 0)
+    for j in range(k - 1):
+        seq[padded_start[has_words] + j] = _PAD_START
+    n_windows = np.where(counts > 0, counts + k - 1, 0)
+    # Window p covers seq[p : p + k]; only windows inside one document are kept.
+    window_doc = np.repeat(np.arange(words.n_docs), n_windows)
+    first_window = np.concatenate(([0], np.cumsum(n_windows)))[:-1]
+    window_pos = padded_start[window_doc] + (np.arange(len(window_doc)) - first_window[window_doc])
+    acc = np.zeros(len(window_pos), dtype=_U64)
+    for j in range(k):
+        acc *= _SHINGLE_MULT
+        acc += seq[window_pos + j]
+    hashes = _fmix64(acc) >> _U64(32)
+    combined = np.sort((window_doc.astype(_U64) << _U64(32)) | hashes)
+    if len(combined):
+        unique = np.ones(len(combined), dtype=bool)
+        unique[1:] = combined[1:] != combined[:-1]
+        combined = combined[unique]
+    values = (combined & _MASK32).astype(np.uint32)
+    per_doc = np.bincount((combined >> _U64(32)).astype(np.int64), minlength=words.n_docs)
+    return values, np.concatenate(([0], np.cumsum(per_doc))).astype(np.int64)
+
+
+def _minhash(values: np.ndarray, offsets: np.ndarray, config: DedupConfig) -> np.ndarray:
+    """MinHash signatures (n, num_perm) of shingle sets; empty sets get all 0xFFFFFFFF."""
+    a, b = _permutations(config.num_perm, config.seed)
+    n = len(offsets) - 1
+    out = np.full((n, config.num_perm), 0xFFFFFFFF, dtype=np.uint32)
+    nonempty = np.flatnonzero(offsets[1:] > offsets[:-1])
+    # Permutations along rows and shingles along columns: the layout measured ~3x faster.
+    chunk = 16384
+    i = 0
+    while i < len(nonempty):
+        j = int(np.searchsorted(offsets[nonempty + 1], offsets[nonempty[i]] + chunk, "right"))
+        j = max(j, i + 1)
+        docs = nonempty[i:j]
+        lo, hi = offsets[docs[0]], offsets[docs[-1] + 1]
+        block = np.multiply(a[:, None], values[None, lo:hi])
+        block += b[:, None]
+        out[docs] = np.minimum.reduceat(block, offsets[docs] - lo, axis=1).T
+        i = j
+    return out
+
+
+def sketch(
+    texts: Sequence[str],
+    sources: Sequence[str],
+    config: DedupConfig,
+    boilerplate: np.ndarray | None = None,
+) -> Sketch:
+    """Shingle sets and MinHash signatures for a batch of posts (boilerplate lines left out)."""
+    if not texts:
+        empty = np.zeros(0, dtype=np.uint32)
+        return Sketch(empty, np.zeros(1, np.int64), np.zeros((0, config.num_perm), np.uint32))
+    words = _split_words(texts, sources)
+    values, offsets = _shingle_sets(words, config, boilerplate)
+    return Sketch(values, offsets, _minhash(values, offsets, config))
+
+
+def jaccard_pairs(
+    shingles: np.ndarray, offsets: np.ndarray, left: np.ndarray, right: np.ndarray
+) -> np.ndarray:
+    """Exact Jaccard of the shingle sets of posts left[i] and right[i], for every i."""
+    left = np.asarray(left, dtype=np.int64)
+    right = np.asarray(right, dtype=np.int64)
+    sizes_l = offsets[left + 1] - offsets[left]
+    sizes_r = offsets[right + 1] - offsets[right]
+    out = np.zeros(len(left), dtype=np.float64)
+    start = 0
+    while start < len(left):
+        cum = np.cumsum(sizes_l[start:] + sizes_r[start:])
+        stop = start + max(1, int(np.searchsorted(cum, _VERIFY_ELEMENTS, "right")))
+        pair = np.arange(stop - start, dtype=_U64)
+        keys = []
+        for side, sizes in ((left, sizes_l), (right, sizes_r)):
+            idx = _ragged_index(offsets[side[start:stop]], sizes[start:stop])
+            owner = np.repeat(pair, sizes[start:stop])
+            keys.append((owner << _U64(32)) | shingles[idx].astype(_U64))
+        # Each side is sorted (pairs in order, values sorted within a post); a stable sort of the
+        # two runs is a merge, and equal neighbours are shared shingles.
+        merged = np.sort(np.concatenate(keys), kind="stable")
+        same = merged[1:] == merged[:-1]
+        shared = np.bincount(
+            (merged[1:][same] >> _U64(32)).astype(np.int64), minlength=stop - start
+        )
+        union = sizes_l[start:stop] + sizes_r[start:stop] - shared
+        out[start:stop] = np.where(union > 0, shared / np.maximum(union, 1), 0.0)
+        start = stop
+    return out
+
+
+def _ragged_index(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Concatenated ranges start..start+size for every (start, size)."""
+    total = int(sizes.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    before = np.cumsum(sizes) - sizes
+    return np.repeat(starts - before, sizes) + np.arange(total)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Candidate pairs, verification and clustering.
+
+
+@dataclass(frozen=True, slots=True)
+class NearCluster:
+    """Near-duplicate outcome for indexed posts: kept index, removed index and its Jaccard."""
+
+    kept: np.ndarray  # int64 index (order of add_batch) of the kept post, one per removed post
+    removed: np.ndarray  # int64 index of the removed post
+    similarity: np.ndarray  # float64 exact Jaccard of removed to kept
+
+
+class NearDuplicateIndex:
+    """Collects compact sketches batch by batch, then clusters near duplicates.
+
+    Memory per post: its shingle hashes (4 bytes each) and `bands` 8-byte band keys; no text and no
+    full signature are kept. `priority` orders posts: the smallest value in a cluster is kept.
+    """
+
+    def __init__(self, config: DedupConfig, boilerplate: np.ndarray | None = None) -> None:
+        self.config = config
+        self.boilerplate = boilerplate
+        self._shingles: list[np.ndarray] = []
+        self._sizes: list[np.ndarray] = []
+        self._bands: list[np.ndarray] = []
+        self._priority: list[np.ndarray] = []
+
+    def add_batch(self, texts: Sequence[str], sources: Sequence[str], priority: np.ndarray) -> None:
+        """Sketch a batch of posts; `priority` (int64, unique) decides which copy is kept."""
+        sk = sketch(texts, sources, self.config, self.boilerplate)
+        self.add_sketch(sk, priority)
+
+    def add_sketch(self, sk: Sketch, priority: np.ndarray) -> None:
+        """Add precomputed sketches (e.g. computed in worker processes)."""
+        self._shingles.append(sk.shingles)
+        self._sizes.append(np.diff(sk.offsets))
+        self._bands.append(_band_keys(sk.signatures, self.config))
+        self._priority.append(np.asarray(priority, dtype=np.int64))
+
+    def clusters(self) -> NearCluster:
+        """Verify LSH candidates exactly and split components greedily by priority."""
+        empty = NearCluster(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        if not self._shingles:
+            return empty
+        shingles = np.concatenate(self._shingles)
+        sizes = np.concatenate(self._sizes)
+        offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        bands = np.concatenate(self._bands)
+        priority = np.concatenate(self._priority)
+        n = len(sizes)
+        left, right = _candidates(bands, priority, sizes > 0)
+        if not len(left):
+            return empty
+        sims = jaccard_pairs(shingles, offsets, left, right)
+        ok = sims >= self.config.threshold
+        graph = coo_matrix(
+            (np.ones(int(ok.sum()), dtype=np.int8), (left[ok], right[ok])), shape=(n, n)
+        )
+        _, component = connected_components(graph, directed=False)
+        return _greedy_split(component, priority, shingles, offsets, self.config.threshold)
+
+
+def _band_keys(signatures: np.ndarray, config: DedupConfig) -> np.ndarray:
+    """One 64-bit key per (post, band): equal keys mean an equal band (up to 2**-64 collisions)."""
+    n = len(signatures)
+    out = np.empty((n, config.bands), dtype=_U64)
+    for band in range(config.bands):
+        acc = np.full(n, band + 1, dtype=_U64)
+        for row in range(band * config.rows, (band + 1) * config.rows):
+            acc = _fmix64(acc * _SHINGLE_MULT + signatures[:, row].astype(_U64))
+        out[:, band] = acc
+    return out
+
+
+def _candidates(
+    bands: np.ndarray, priority: np.ndarray, usable: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs from LSH buckets: each member to the bucket's best and to its predecessor.
+
+    All pairs of a bucket would be quadratic in large template buckets; the star plus the chain keeps
+    it linear and still connects near duplicates that share a bucket with an unrelated better post.
+    """
+    idx = np.flatnonzero(usable)
+    pairs = []
+    for band in range(bands.shape[1]):
+        keys = bands[idx, band]
+        order = np.lexsort((priority[idx], keys))
+        k, members = keys[order], idx[order]
+        same = k[1:] == k[:-1]
+        if not same.any():
+            continue
+        new_bucket = np.concatenate(([True], ~same))
+        head = members[np.maximum.accumulate(np.where(new_bucket, np.arange(len(k)), 0))]
+        later = np.flatnonzero(~new_bucket)
+        pairs.append(np.stack([head[later], members[later]], axis=1))
+        pairs.append(np.stack([members[later - 1], members[later]], axis=1))
+    if not pairs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    allp = np.concatenate(pairs)
+    allp = allp[allp[:, 0] != allp[:, 1]]
+    allp = np.unique(np.sort(allp, axis=1), axis=0)
+    return allp[:, 0], allp[:, 1]
+
+
+def _greedy_split(
+    component: np.ndarray,
+    priority: np.ndarray,
+    shingles: np.ndarray,
+    offsets: np.ndarray,
+    threshold: float,
+) -> NearCluster:
+    """Split components into stars: best-priority post kept, members within threshold removed."""
+    counts = np.bincount(component)
+    members = np.flatnonzero(counts[component] > 1)
+    group = component[members]
+    kept_out, removed_out, sim_out = [], [], []
+    while len(members):
+        order = np.lexsort((priority[members], group))
+        members, group = members[order], group[order]
+        first = np.concatenate(([True], group[1:] != group[:-1]))
+        head = members[np.maximum.accumulate(np.where(first, np.arange(len(members)), 0))]
+        rest = ~first
+        sims = jaccard_pairs(shingles, offsets, head[rest], members[rest])
+        joined = sims >= threshold
+        kept_out.append(head[rest][joined])
+        removed_out.append(members[rest][joined])
+        sim_out.append(sims[joined])
+        members, group = members[rest][~joined], group[rest][~joined]
+        sizes = np.bincount(group)
+        alive = sizes[group] > 1 if len(group) else np.zeros(0, dtype=bool)
+        members, group = members[alive], group[alive]
+    if not kept_out:
+        return NearCluster(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    return NearCluster(
+        np.concatenate(kept_out), np.concatenate(removed_out), np.concatenate(sim_out)
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# The whole stage.
+
+
+def deduplicate(items: Sequence[DedupItem], config: DedupConfig) -> DedupResult:
+    """Exact, then near-duplicate clustering; keeps the smallest-rank post of every cluster."""
+    n = len(items)
+    ids = [item.post_id for item in items]
+    if len(set(ids)) != n:
+        raise ValueError("deduplicate: post_id values must be unique")
+    if n == 0:
+        return DedupResult(kept=[], matches=[], cluster_of={})
+    order = sorted(range(n), key=lambda i: items[i].rank)
+    priority = np.empty(n, dtype=np.int64)
+    priority[order] = np.arange(n)
+
+    # Pass 1: exact keys and boilerplate line counts.
+    texts = [item.text for item in items]
+    sources = [item.source for item in items]
+    counter = BoilerplateCounter(config.boilerplate_min_posts)
+    keys = np.concatenate(
+        [counter.add_batch(sources[s], texts[s]) for s in _batches([len(t) for t in texts])]
+    )
+    exact_rep = _exact_representatives(keys, priority)
+
+    # Pass 2: near duplicates among exact representatives only.
+    reps = np.flatnonzero(exact_rep == np.arange(n))
+    index = NearDuplicateIndex(config, counter.boilerplate())
+    for s in _batches([len(texts[i]) for i in reps]):
+        batch = reps[s]
+        index.add_batch([texts[i] for i in batch], [sources[i] for i in batch], priority[batch])
+    near = index.clusters()
+
+    final = np.arange(n)  # kept post of each exact representative
+    near_sim = np.ones(n)
+    final[reps[near.removed]] = reps[near.kept]
+    near_sim[reps[near.removed]] = near.similarity
+    final_of = final[exact_rep]
+
+    matches = []
+    for i in order:  # matches in rank order, so the list does not depend on input order
+        kept = int(final_of[i])
+        if kept == i:
+            continue
+        if exact_rep[i] == kept:
+            matches.append(Match(ids[kept], ids[i], "exact", 1.0))
+        else:
+            matches.append(Match(ids[kept], ids[i], "near", float(near_sim[exact_rep[i]])))
+    return DedupResult(
+        kept=[ids[i] for i in range(n) if final_of[i] == i],
+        matches=matches,
+        cluster_of={ids[i]: ids[int(final_of[i])] for i in range(n)},
+    )
+
+
+def _exact_representatives(keys: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """For every post, the index of the best-priority post with the same exact key."""
+    order = np.lexsort((priority, keys[:, 1], keys[:, 0]))
+    k = keys[order]
+    new = np.concatenate(([True], np.any(k[1:] != k[:-1], axis=1)))
+    head = order[np.maximum.accumulate(np.where(new, np.arange(len(order)), 0))]
+    rep = np.empty(len(keys), dtype=np.int64)
+    rep[order] = head
+    return rep

@@ -1,0 +1,25 @@
+"""Post identities, derived from the source and the raw post, never from cleaned text.
+
+Improving a cleaning rule must not change an id; only a change in the raw bytes or in a parser's
+boundaries does. Identical raw posts in one source get an occurrence suffix in file order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+
+def raw_post_id(source: str, raw_text: str, occurrence: int = 1) -> str:
+    """Id for a post without a platform id: `<source>-<16 hex of sha256(source, raw lines)>`."""
+    digest = hashlib.sha256(f"{source}\x1f{raw_text}".encode()).hexdigest()[:16]
+    return f"{source}-{digest}" if occurrence == 1 else f"{source}-{digest}-{occurrence}"
+
+
+def native_post_id(source: str, channel: str, message_id: int | str) -> str:
+    """Id for a post with a platform message id: `<source>-<channel>-<message id>`."""
+    return f"{source}-{channel.lower()}-{message_id}"
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex sha256 of raw bytes."""
+    return hashlib.sha256(data).hexdigest()

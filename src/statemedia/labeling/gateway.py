@@ -1,0 +1,251 @@
+"""The only network code of the project: one small class over label_studio_sdk.
+
+Every call goes through `_call`, which turns connection failures, timeouts and HTTP errors into
+`LabelStudioError` with the server URL and what to do; callers get plain dicts, never SDK models.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import httpx
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+from statemedia.errors import LabelStudioError
+
+T = TypeVar("T")
+
+IMPORT_BATCH = 500  # tasks per import request: far below the server's 250k/200 MB limit
+
+
+def _plain(model: Any) -> Any:
+    """SDK model → JSON-able dict (the SDK uses pydantic models)."""
+    if hasattr(model, "model_dump"):
+        return model.model_dump(mode="json")
+    return model
+
+
+class LabelStudioGateway:
+    """A Label Studio server reached with one API token (legacy token or personal access token).
+
+    The SDK detects the token kind: a legacy token is sent as `Token <key>`; a personal access token
+    (a JWT refresh token) is exchanged at /api/token/refresh/ for short-lived access tokens.
+    """
+
+    def __init__(self, url: str, token: str, timeout: float = 60.0) -> None:
+        if not token:
+            raise LabelStudioError(
+                "no Label Studio API token: set STATEMEDIA_LS_TOKEN, pass --token, or run "
+                "`statemedia annotate serve` once to generate .labelstudio/credentials.env"
+            )
+        self.url = url.rstrip("/")
+        try:
+            # max_retries=0: a wrong URL or token should fail at once with our message, not after
+            # the SDK's back-off; import/export are idempotent so the user can simply re-run.
+            self._client = LabelStudio(
+                base_url=self.url, api_key=token, timeout=timeout, max_retries=0
+            )
+        except ApiError as err:  # an expired personal access token is rejected while decoding
+            raise LabelStudioError(f"{self.url}: API token rejected ({_detail(err)})") from err
+
+    def _call(self, what: str, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        try:
+            return func(*args, **kwargs)
+        except ApiError as err:
+            if err.status_code in (401, 403):
+                raise LabelStudioError(
+                    f"{self.url}: {what} refused (HTTP {err.status_code}: {_detail(err)}); check the "
+                    "API token (Label Studio 1.23 rejects legacy tokens unless the server enables them)"
+                ) from err
+            raise LabelStudioError(
+                f"{self.url}: {what} failed (HTTP {err.status_code}: {_detail(err)})"
+            ) from err
+        except httpx.TimeoutException as err:
+            raise LabelStudioError(f"{self.url}: {what} timed out; is the server overloaded?") from err
+        except httpx.HTTPError as err:
+            raise LabelStudioError(
+                f"{self.url}: cannot reach Label Studio during {what} ({type(err).__name__}: {err}); "
+                "is the server running (`statemedia annotate serve`) and the URL right?"
+            ) from err
+
+    # -- identity -------------------------------------------------------------------------------
+
+    def whoami(self) -> dict[str, Any]:
+        """The user the token belongs to; the cheapest check that URL and token work."""
+        return _plain(self._call("authentication check", self._client.users.whoami))
+
+    def users(self) -> list[dict[str, Any]]:
+        """All users of the server (id, email, names)."""
+        return [_plain(u) for u in self._call("listing users", self._client.users.list)]
+
+    def create_user(self, email: str, first_name: str = "", last_name: str = "") -> int:
+        """Create a user in the token owner's organisation; return its id (existing email: its id)."""
+        for user in self.users():
+            if (user.get("email") or "").lower() == email.lower():
+                return int(user["id"])
+        user = self._call(
+            f"creating user {email}",
+            self._client.users.create,
+            username=email.split("@")[0],
+            email=email,
+            first_name=first_name,
+            last_name=last_name,
+        )
+        return int(user.id)
+
+    # -- projects and tasks ---------------------------------------------------------------------
+
+    def find_project(self, title: str) -> dict[str, Any] | None:
+        """The project with exactly this title, or None; two projects with it are an error."""
+        found = [
+            _plain(p)
+            for p in self._call("listing projects", self._client.projects.list, title=title)
+            if p.title == title
+        ]
+        if len(found) > 1:
+            ids = ", ".join(str(p["id"]) for p in found)
+            raise LabelStudioError(f"{self.url}: several projects are titled {title!r} (ids {ids})")
+        return found[0] if found else None
+
+    def ensure_project(
+        self,
+        title: str,
+        label_config: str,
+        maximum_annotations: int,
+        overlap_cohort_percentage: int,
+        description: str = "",
+    ) -> tuple[int, bool]:
+        """Create the project or bring an existing one's config and overlap up to date; (id, created)."""
+        settings = {
+            "label_config": label_config,
+            "maximum_annotations": maximum_annotations,
+            "overlap_cohort_percentage": overlap_cohort_percentage,
+            "description": description,
+            # show doubly-coded tasks first, so the reliability sample fills before the rest
+            "show_overlap_first": True,
+        }
+        project = self.find_project(title)
+        if project is None:
+            created = self._call(
+                f"creating project {title!r}", self._client.projects.create, title=title, **settings
+            )
+            return int(created.id), True
+        current = {k: project.get(k) for k in settings}
+        if current != settings:
+            self._call(
+                f"updating project {title!r}",
+                self._client.projects.update,
+                int(project["id"]),
+                **settings,
+            )
+        return int(project["id"]), False
+
+    def project(self, project_id: int) -> dict[str, Any]:
+        """One project's settings."""
+        return _plain(self._call("reading project", self._client.projects.get, project_id))
+
+    def tasks(self, project_id: int) -> list[dict[str, Any]]:
+        """All tasks of a project (id and data only)."""
+        pager = self._call(
+            "listing tasks",
+            self._client.tasks.list,
+            project=project_id,
+            fields="task_only",
+            page_size=1000,
+        )
+        return self._call("listing tasks", lambda: [_plain(t) for t in pager])
+
+    def existing_post_ids(self, project_id: int) -> set[str]:
+        """post_ids of the tasks already in the project."""
+        return {
+            str(t["data"]["post_id"]) for t in self.tasks(project_id) if t["data"].get("post_id")
+        }
+
+    def import_tasks(self, project_id: int, tasks: Sequence[dict[str, Any]]) -> list[int]:
+        """Import tasks in batches; return the new task ids."""
+        ids: list[int] = []
+        for start in range(0, len(tasks), IMPORT_BATCH):
+            batch = list(tasks[start : start + IMPORT_BATCH])
+            response = self._call(
+                "importing tasks",
+                self._client.projects.import_tasks,
+                project_id,
+                request=batch,
+                return_task_ids=True,
+            )
+            ids.extend(int(i) for i in (response.task_ids or []))
+        return ids
+
+    # -- annotations and predictions ------------------------------------------------------------
+
+    def create_annotation(
+        self,
+        task_id: int,
+        result: list[dict[str, Any]],
+        completed_by: int | None = None,
+        lead_time: float | None = None,
+    ) -> int:
+        """Submit an annotation on a task (as `completed_by` when an admin token imports on their behalf)."""
+        extra: dict[str, Any] = {}
+        if completed_by is not None:
+            extra["completed_by"] = completed_by
+        if lead_time is not None:
+            extra["lead_time"] = lead_time
+        ann = self._call(
+            f"annotating task {task_id}",
+            self._client.annotations.create,
+            task_id,
+            result=result,
+            **extra,
+        )
+        return int(ann.id)
+
+    def create_prediction(
+        self, task_id: int, result: list[dict[str, Any]], model_version: str, score: float | None = None
+    ) -> int:
+        """Attach a machine pre-annotation to a task."""
+        extra = {"score": score} if score is not None else {}
+        pred = self._call(
+            f"adding a prediction to task {task_id}",
+            self._client.predictions.create,
+            task=task_id,
+            result=result,
+            model_version=model_version,
+            **extra,
+        )
+        return int(pred.id)
+
+    def predictions(self, project_id: int) -> list[dict[str, Any]]:
+        """All machine predictions of a project, in full (the JSON export only lists their ids)."""
+        return [
+            _plain(p)
+            for p in self._call(
+                "listing predictions", self._client.predictions.list, project=project_id
+            )
+        ]
+
+    def export_json(self, project_id: int) -> bytes:
+        """The project's JSON export, every task included, byte for byte as the server sent it."""
+
+        def download() -> bytes:
+            chunks = self._client.projects.exports.download_sync(
+                project_id, export_type="JSON", download_all_tasks=True
+            )
+            return b"".join(chunks)
+
+        data = self._call("exporting annotations", download)
+        try:
+            json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise LabelStudioError(f"{self.url}: export of project {project_id} is not JSON") from err
+        return data
+
+
+def _detail(err: ApiError) -> str:
+    body = err.body
+    if isinstance(body, dict):
+        return str(body.get("detail") or body.get("validation_errors") or body)[:300]
+    return str(body)[:300]

@@ -1,0 +1,153 @@
+"""Release posts → Label Studio tasks (pure apart from reading one Parquet split).
+
+A task's `data` carries the post_id (the identity; Label Studio's task id is audit data only), the text
+and what the annotator must see: title, source, date and provenance (source file + line span).
+Sampling is a hash of (seed, post_id): independent of row order, and adding posts never reshuffles it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from hashlib import sha256
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from statemedia.errors import BadInputError
+
+SPLITS = ("train", "validation", "test")
+TEASER_KIND = "link_teaser"
+REQUIRED_COLUMNS = ("post_id", "record_kind", "source", "text", "provenance")
+_SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
+
+
+def release_versions(dataset_dir: Path) -> list[str]:
+    """Release directory names under dataset/data that look like semantic versions, oldest first."""
+    data_dir = dataset_dir / "data"
+    if not data_dir.is_dir():
+        return []
+    found = [p.name for p in data_dir.iterdir() if p.is_dir() and _SEMVER.match(p.name)]
+    return sorted(found, key=lambda name: tuple(int(x) for x in _SEMVER.match(name).groups()))  # type: ignore[union-attr]
+
+
+def resolve_release(dataset_dir: Path, release: str) -> str:
+    """Turn 'latest' or a version name into an existing release directory name."""
+    versions = release_versions(dataset_dir)
+    if release == "latest":
+        if not versions:
+            raise BadInputError(f"{dataset_dir / 'data'}: no release found; run `make dataset` first")
+        return versions[-1]
+    if release not in versions:
+        shown = ", ".join(versions) or "none"
+        raise BadInputError(f"release {release!r} not found under {dataset_dir / 'data'} (have: {shown})")
+    return release
+
+
+def split_path(dataset_dir: Path, version: str, split: str) -> Path:
+    """Path of one split's Parquet file in a release."""
+    if split not in SPLITS:
+        raise BadInputError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
+    return dataset_dir / "data" / version / f"{split}-00000-of-00001.parquet"
+
+
+def read_posts(path: Path) -> list[dict[str, Any]]:
+    """Read a release split into row dicts; raise BadInputError if it is missing or lacks columns."""
+    if not path.is_file():
+        raise BadInputError(f"{path}: split file not found")
+    try:
+        table = pq.read_table(path)
+    except Exception as err:  # pyarrow raises several unrelated types for a corrupt file
+        raise BadInputError(f"{path}: not a readable Parquet file ({err})") from err
+    missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
+    if missing:
+        raise BadInputError(f"{path}: missing columns {missing}")
+    return table.to_pylist()
+
+
+def sample_rank(post_id: str, seed: int) -> str:
+    """Sort key for sampling: a hash of seed and post_id, stable across runs and row orders."""
+    return sha256(f"{seed}:{post_id}".encode()).hexdigest()
+
+
+def select_posts(
+    rows: Iterable[Mapping[str, Any]],
+    sample: int | None = None,
+    seed: int = 0,
+    include_teasers: bool = False,
+) -> list[Mapping[str, Any]]:
+    """Pick the posts to annotate: drop link teasers unless asked, then the first `sample` by hash rank."""
+    kept = [r for r in rows if include_teasers or r.get("record_kind") != TEASER_KIND]
+    kept.sort(key=lambda r: sample_rank(str(r["post_id"]), seed))
+    return kept if sample is None else kept[:sample]
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()[:10]
+    return "" if value is None else str(value)
+
+
+def post_to_task(row: Mapping[str, Any], release: str, split: str) -> dict[str, Any]:
+    """One release row → one Label Studio task (`{"data": {...}}`); every config variable is present."""
+    prov = row.get("provenance") or {}
+    day = _iso(row.get("published_date"))
+    confidence = row.get("date_confidence") or "unknown"
+    source_file = prov.get("source_file") or ""
+    line_start, line_end = prov.get("line_start"), prov.get("line_end")
+    # Label Studio renders "$var" for a missing key and rejects imports lacking a config variable,
+    # so every field the config shows is a string, possibly empty.
+    data = {
+        "post_id": str(row["post_id"]),
+        "text": row.get("text") or "",
+        "title": row.get("title") or "",
+        "source": row.get("source") or "",
+        "platform": row.get("platform") or "",
+        "record_kind": row.get("record_kind") or "",
+        "published_date": day,
+        "date_confidence": confidence,
+        "url": row.get("url") or "",
+        "language": row.get("language") or "",
+        "source_file": source_file,
+        "line_start": line_start,
+        "line_end": line_end,
+        "release": release,
+        "split": split,
+        "source_line": (
+            f"Source: {row.get('source') or '?'} ({row.get('platform') or '?'}, "
+            f"{row.get('record_kind') or '?'}) · Date: {day or 'unknown'} ({confidence})"
+        ),
+        "provenance_line": (
+            f"Provenance: {source_file or '?'}, lines {line_start}-{line_end} · post_id {row['post_id']}"
+        ),
+    }
+    return {"data": data}
+
+
+def build_tasks(
+    rows: Iterable[Mapping[str, Any]],
+    release: str,
+    split: str,
+    sample: int | None = None,
+    seed: int = 0,
+    include_teasers: bool = False,
+) -> list[dict[str, Any]]:
+    """Select posts and turn them into tasks, in sample-rank order; duplicate post_ids are an error."""
+    tasks = [
+        post_to_task(r, release, split)
+        for r in select_posts(rows, sample=sample, seed=seed, include_teasers=include_teasers)
+    ]
+    seen: set[str] = set()
+    for task in tasks:
+        pid = task["data"]["post_id"]
+        if pid in seen:
+            raise BadInputError(f"post_id {pid!r} occurs twice in release {release} split {split}")
+        seen.add(pid)
+    return tasks
+
+
+def new_tasks(tasks: Sequence[dict[str, Any]], existing_post_ids: set[str]) -> list[dict[str, Any]]:
+    """Tasks whose post_id is not yet in the project (what makes `push` idempotent)."""
+    return [t for t in tasks if t["data"]["post_id"] not in existing_post_ids]

@@ -1,0 +1,88 @@
+"""One parser per raw format, and the registry that maps a manifest's `format` to it.
+
+A parser takes the decoded lines of one file and returns a `ParsedFile`: the drafts it delimited and
+a category for every line that belongs to no draft. Together they cover every line exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from statemedia.errors import BadInputError
+from statemedia.records import Draft, SourceLine
+
+
+@dataclass(frozen=True, slots=True)
+class FileContext:
+    """What a parser may know about the file besides its lines."""
+
+    path: str  # repo-relative, for error messages and provenance
+    source: str
+    platform: str
+    language: str
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    """A parser's output: drafts plus the category of every line outside them."""
+
+    drafts: list[Draft] = field(default_factory=list)
+    outside: dict[int, str] = field(default_factory=dict)  # line number -> line category
+
+    def mark(self, lines: Sequence[SourceLine], category: str) -> None:
+        """Assign `category` to lines that belong to no draft."""
+        for line in lines:
+            self.outside[line.number] = category
+
+
+Parser = Callable[[Sequence[SourceLine], FileContext], ParsedFile]
+
+
+def split_lines(text: str) -> list[SourceLine]:
+    """Split decoded text on '\\n' only, as `sed -n` counts lines; a final newline ends the last line."""
+    pieces = text.split("\n")
+    if pieces and pieces[-1] == "":
+        pieces.pop()
+    lines, offset = [], 0
+    for number, piece in enumerate(pieces, start=1):
+        lines.append(SourceLine(number=number, char_start=offset, text=piece))
+        offset += len(piece) + 1
+    return lines
+
+
+def is_blank(line: SourceLine) -> bool:
+    """True for an empty or whitespace-only line."""
+    return not line.text.strip()
+
+
+def fail(ctx: FileContext, line: SourceLine | int | None, problem: str, advice: str) -> BadInputError:
+    """Build a BadInputError that names the file, the line and what to do."""
+    number = line.number if isinstance(line, SourceLine) else line
+    where = f"{ctx.path}:{number}" if number else ctx.path
+    return BadInputError(f"{where}: {problem}; {advice}")
+
+
+def year_near(month: int, day: int, anchor: date) -> date:
+    """The date with this month and day closest to `anchor` (handles a dateline across New Year)."""
+    candidates = []
+    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:  # 29 February in a non-leap year
+            continue
+    return min(candidates, key=lambda d: abs((d - anchor).days))
+
+
+def registry() -> dict[str, tuple[str, Parser]]:
+    """Map each format name to (versioned parser name, parser function)."""
+    from statemedia.parse import sputnik, tass, telegram
+
+    return {
+        "tass_dump": ("tass_dump@1", tass.parse_dump),
+        "tass_page": ("tass_page@1", tass.parse_page),
+        "sputnik_article": ("sputnik_article@1", sputnik.parse_article),
+        "telegram_forwards": ("telegram_forwards@1", telegram.parse_forwards),
+        "telegram_web_preview": ("telegram_web_preview@1", telegram.parse_web_preview),
+    }

@@ -1,0 +1,58 @@
+"""Parser `sputnik_article@1`: one Sputnik article per file.
+
+Layout: title, a date line ("Wednesday, 4 August, 2021 - 22:07"), body paragraphs, "Source: …".
+Blank lines may separate any of them. The date line is a stated publication date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from statemedia.parse import FileContext, ParsedFile, fail, is_blank
+from statemedia.parse.dates import read_sputnik_date_line
+from statemedia.records import Draft, SourceLine
+
+
+def parse_article(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
+    """Parse a single Sputnik article."""
+    content = [i for i, line in enumerate(lines) if not is_blank(line)]
+    if len(content) < 3:
+        raise fail(ctx, None, "a Sputnik article needs a title, a date line and a body",
+                   "check that the file is a complete article page")
+    title_i, date_i = content[0], content[1]
+    reading = read_sputnik_date_line(lines[date_i].text)
+    if reading is None:
+        raise fail(ctx, lines[date_i], "expected a date line like 'Wednesday, 4 August, 2021 - "
+                   "22:07' after the title", "declare the right format in seeds/manifest.toml")
+    source_i = next((i for i in content if lines[i].text.startswith("Source:")), None)
+    if source_i is not None:
+        trailing = [i for i in content if i > source_i]
+        if trailing:
+            raise fail(ctx, lines[trailing[0]], "text after the 'Source:' line",
+                       "a Sputnik file holds one article; split the file")
+    end = source_i if source_i is not None else content[-1]
+    roles = []
+    for i in range(title_i, end + 1):
+        if is_blank(lines[i]):
+            roles.append("blank")
+        elif i == title_i:
+            roles.append("post_title")
+        elif i in (date_i, source_i):
+            roles.append("post_metadata")
+        else:
+            roles.append("post_body")
+    parsed = ParsedFile()
+    parsed.mark(lines[:title_i], "blank")
+    parsed.mark(lines[end + 1 :], "blank")
+    parsed.drafts.append(
+        Draft(
+            kind="article",
+            lines=tuple(lines[title_i : end + 1]),
+            roles=tuple(roles),
+            title=lines[title_i].text,
+            published_date=reading.value,
+            date_confidence=reading.confidence,
+            date_evidence=reading.evidence,
+        )
+    )
+    return parsed

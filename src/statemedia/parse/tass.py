@@ -1,0 +1,210 @@
+"""Parsers `tass_dump@1` and `tass_page@1` for TASS English pages saved as text.
+
+Both open with a scraper header ` date YYYY-MM-DD <title>`. An article is `headline / subheading /
+photo caption and credit / DATELINE. /TASS/. body`; the dateline gives day and month, the header's
+date the year (so the date is `inferred`). A dump concatenates articles; a page holds one article,
+then "Read more" teasers (headline, summary, "Read more") that become `link_teaser` records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+from statemedia.parse import FileContext, ParsedFile, fail, is_blank, year_near
+from statemedia.parse.dates import _MONTH, MONTHS, DateReading
+from statemedia.records import Draft, SourceLine
+
+SCRAPER_HEADER = re.compile(r"^ ?date (?P<date>\d{4}-\d{2}-\d{2})(?: (?P<title>.*))?$")
+DATELINE = re.compile(rf"^(?P<place>[A-Z][A-Z .'’-]*), {_MONTH} (?P<day>\d{{1,2}})\. /TASS/\.")
+TEMPLATE_DEBRIS = re.compile(r"\{\{.*?\}\}")
+PAGE_NAVIGATION = re.compile(r"^(All news|Updated at:.*)$")
+READ_MORE = "Read more"
+# A TASS headline is short; a lone header line longer than this is a subheading whose headline was lost.
+MAX_HEADLINE_CHARS = 80
+_SENTENCE_END = tuple('.!?…"”»')
+
+
+def _is_credit(text: str) -> bool:
+    """A photo credit line: '… Valery Sharifulin/TASS' or '© Russian Foreign Ministry/TASS'."""
+    text = text.strip()
+    return text.startswith("©") or text.endswith("/TASS") or text.endswith("/TASS)")
+
+
+def _read_header(lines: Sequence[SourceLine], ctx: FileContext) -> date:
+    match = SCRAPER_HEADER.match(lines[0].text) if lines else None
+    if not match:
+        raise fail(ctx, 1, "expected the scraper header ' date YYYY-MM-DD <title>' on line 1",
+                   "declare the right format in seeds/manifest.toml or restore the header")
+    try:
+        return date.fromisoformat(match["date"])
+    except ValueError as err:
+        raise fail(ctx, 1, f"scraper header date {match['date']!r} is not a valid date",
+                   "fix the header") from err
+
+
+def _dateline_reading(line: SourceLine, anchor: date) -> DateReading:
+    match = DATELINE.match(line.text)
+    assert match is not None
+    value = year_near(MONTHS[match["month"].lower()], int(match["day"]), anchor)
+    evidence = f"{match.group(0)} (year from scraper header date {anchor.isoformat()})"
+    return DateReading(value, "inferred", evidence)
+
+
+def _trim_blank_tail(lines: Sequence[SourceLine], start: int, end: int) -> int:
+    """Return the last non-blank index in [start, end], or start - 1 if all are blank."""
+    while end >= start and is_blank(lines[end]):
+        end -= 1
+    return end
+
+
+def _article(
+    lines: Sequence[SourceLine], head: int, dateline: int, end: int, anchor: date,
+    title: int | None, subtitle: int | None,
+) -> Draft:
+    """Build an article draft spanning [head, end]; lines before the dateline not titled are metadata."""
+    roles = []
+    for i in range(head, end + 1):
+        if is_blank(lines[i]):
+            roles.append("blank")
+        elif i == title:
+            roles.append("post_title")
+        elif i == subtitle:
+            roles.append("post_subtitle")
+        elif i < dateline:
+            roles.append("post_metadata")
+        else:
+            roles.append("post_body")
+    reading = _dateline_reading(lines[dateline], anchor)
+    return Draft(
+        kind="article",
+        lines=tuple(lines[head : end + 1]),
+        roles=tuple(roles),
+        title=lines[title].text if title is not None else None,
+        subtitle=lines[subtitle].text if subtitle is not None else None,
+        published_date=reading.value,
+        date_confidence=reading.confidence,
+        date_evidence=reading.evidence,
+    )
+
+
+def _header_above(lines: Sequence[SourceLine], dateline: int, floor: int):
+    """Find an article's header lines above its dateline, never reaching below `floor`.
+
+    Walking up: blank lines and photo credits, then at most two lines without sentence-final
+    punctuation (subheading, headline). Returns (first header index, title index, subtitle index).
+    """
+    i, captions, titled = dateline - 1, [], []
+    while i >= floor and (is_blank(lines[i]) or _is_credit(lines[i].text)):
+        captions.append(i)
+        i -= 1
+    while i >= floor and len(titled) < 2:
+        text = lines[i].text.strip()
+        if is_blank(lines[i]) and titled:
+            i -= 1
+            continue
+        if not text or text.endswith(_SENTENCE_END) or DATELINE.match(text):
+            break
+        titled.append(i)
+        i -= 1
+    titled.reverse()
+    if len(titled) == 2:
+        title, subtitle = titled
+    elif len(titled) == 1:
+        lone = titled[0]
+        title, subtitle = (None, lone) if len(lines[lone].text) > MAX_HEADLINE_CHARS else (lone, None)
+    else:
+        title = subtitle = None
+    first = titled[0] if titled else (min(captions) if captions else dateline)
+    while first < dateline and is_blank(lines[first]):
+        first += 1
+    return first, title, subtitle
+
+
+def parse_dump(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
+    """Parse several concatenated TASS articles."""
+    anchor = _read_header(lines, ctx)
+    datelines = [i for i, line in enumerate(lines) if i > 0 and DATELINE.match(line.text)]
+    if not datelines:
+        raise fail(ctx, None, "no 'CITY, Month D. /TASS/.' dateline found",
+                   "this does not look like a TASS article dump; check its declared format")
+    parsed = ParsedFile()
+    parsed.mark(lines[:1], "scraper_header")
+    heads = [
+        _header_above(lines, d, datelines[k - 1] + 1 if k else 1) for k, d in enumerate(datelines)
+    ]
+    first_head = heads[0][0]
+    orphan = [line for line in lines[1:first_head] if not is_blank(line)]
+    if orphan:
+        raise fail(ctx, orphan[0], "text before the first article's headline",
+                   "check the dump; every article needs a /TASS/ dateline")
+    parsed.mark(lines[1:first_head], "blank")
+    for k, d in enumerate(datelines):
+        head, title, subtitle = heads[k]
+        limit = heads[k + 1][0] - 1 if k + 1 < len(datelines) else len(lines) - 1
+        end = _trim_blank_tail(lines, d, limit)
+        parsed.drafts.append(_article(lines, head, d, end, anchor, title, subtitle))
+        parsed.mark(lines[end + 1 : limit + 1], "blank")
+    return parsed
+
+
+def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
+    """Parse one TASS article page with its template debris and "Read more" teasers."""
+    anchor = _read_header(lines, ctx)
+    parsed = ParsedFile()
+    parsed.mark(lines[:1], "scraper_header")
+    i = 1
+    while i < len(lines):
+        text = lines[i].text.strip()
+        if not text:
+            parsed.mark([lines[i]], "blank")
+        elif TEMPLATE_DEBRIS.search(text):
+            parsed.mark([lines[i]], "template_debris")
+        elif PAGE_NAVIGATION.match(text):
+            parsed.mark([lines[i]], "page_navigation")
+        else:
+            break
+        i += 1
+    if i == len(lines):
+        raise fail(ctx, None, "no article found after the page header", "check the saved page")
+    title = i
+    dateline = next((j for j in range(title + 1, len(lines)) if DATELINE.match(lines[j].text)), None)
+    if dateline is None:
+        raise fail(ctx, lines[title], "no 'CITY, Month D. /TASS/.' dateline after the headline",
+                   "check the saved page, or declare another format")
+    subtitle = next((j for j in range(title + 1, dateline) if not is_blank(lines[j])), None)
+    if subtitle is not None and _is_credit(lines[subtitle].text):
+        subtitle = None
+    read_more = [j for j in range(dateline + 1, len(lines)) if lines[j].text.strip() == READ_MORE]
+    teasers_from = read_more[0] - 2 if read_more else len(lines)
+    if teasers_from <= dateline:
+        raise fail(ctx, lines[read_more[0]], "'Read more' teaser overlaps the article",
+                   "check the saved page")
+    end = _trim_blank_tail(lines, dateline, teasers_from - 1)
+    parsed.drafts.append(_article(lines, title, dateline, end, anchor, title, subtitle))
+    parsed.mark(lines[end + 1 : teasers_from], "blank")
+    j = teasers_from
+    while j < len(lines):
+        if is_blank(lines[j]):
+            parsed.mark([lines[j]], "blank")
+            j += 1
+            continue
+        triple = lines[j : j + 3]
+        if (
+            len(triple) < 3
+            or triple[2].text.strip() != READ_MORE
+            or any(is_blank(t) or t.text.strip() == READ_MORE for t in triple[:2])
+        ):
+            raise fail(ctx, lines[j], "expected a teaser (headline, summary, 'Read more')",
+                       "check the end of the saved page")
+        parsed.drafts.append(
+            Draft(
+                kind="link_teaser",
+                lines=tuple(triple),
+                roles=("post_title", "post_body", "link_anchor"),
+                title=triple[0].text,
+            )
+        )
+        j += 3
+    return parsed

@@ -1,0 +1,156 @@
+"""What the CLI commands do: build, release, verify and regenerate the cards.
+
+Each `run_*` function prints a human summary and returns an exit code; errors are raised as
+`StatemediaError` for the CLI to report. Output folders are written by staging and renaming.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from statemedia.account import format_accounts
+from statemedia.build import (
+    build_tables,
+    file_entries,
+    promote,
+    staging_dir,
+    write_tables,
+)
+from statemedia.config import Config, load_config
+from statemedia.errors import ReleaseError
+from statemedia.release.layout import (
+    newest_version,
+    parse_version,
+    read_manifest,
+    released_splits,
+    verify_releases,
+)
+
+CONFIG_FILE = "statemedia.toml"
+
+
+def _config(root: Path) -> Config:
+    return load_config(root / CONFIG_FILE)
+
+
+def _summary(manifest: dict) -> str:
+    counts = manifest["stage_counts"]
+    lines = [
+        f"parse: {counts['parse']['records']} records from {counts['parse']['files']} files",
+        f"clean: kept {counts['clean']['kept']} {counts['clean']['kept_by_kind']}, "
+        f"dropped {counts['clean']['dropped'] or 0}",
+        f"dedup: kept {counts['dedup']['kept']} of {counts['dedup']['seen']}, removed "
+        f"{counts['dedup']['removed'] or 0}",
+        f"split: {counts['split']}",
+    ]
+    return "\n".join(lines)
+
+
+def compare_with_release(dataset_dir: Path, entries: list[dict]) -> tuple[str | None, list[str]]:
+    """Names of the files that differ between a build and the newest release."""
+    version = newest_version(dataset_dir)
+    if version is None:
+        return None, []
+    released = {e["path"]: e["sha256"] for e in read_manifest(dataset_dir / "data" / version)["files"]}
+    built = {e["path"]: e["sha256"] for e in entries}
+    return version, sorted(p for p in released.keys() | built.keys() if released.get(p) != built.get(p))
+
+
+def run_build(root: Path, out: Path | None = None, quiet: bool = False) -> int:
+    """Rebuild from seeds/ into dataset/build (or `out`) and compare with the newest release."""
+    config = _config(root)
+    dataset_dir = root / config.build.dataset_dir
+    build = build_tables(root, config, released_splits(dataset_dir))
+    out = out or dataset_dir / "build"
+    staging = staging_dir(out.parent, out.name)
+    manifest = write_tables(staging, build, version=None)
+    (staging / "line_account.txt").write_text(format_accounts(build.outcome.accounts) + "\n")
+    shutil.rmtree(out, ignore_errors=True)
+    staging.rename(out)
+    if not quiet:
+        print("Line account (every line of every raw file, by category):")
+        print(format_accounts(build.outcome.accounts))
+        print()
+    print(_summary(manifest))
+    print(f"wrote {out}")
+    version, differing = compare_with_release(dataset_dir, manifest["files"])
+    if version is None:
+        print("no release yet: cut one with `statemedia release --version 1.0.0`")
+    elif differing:
+        print(f"differs from release {version} in: {', '.join(differing)}")
+        print("to publish it, cut a new release: `statemedia release --version X.Y.Z`")
+    else:
+        print(f"byte-identical to release {version}")
+    return 0
+
+
+def run_release(root: Path, version_text: str) -> int:
+    """Build from seeds/ and write an immutable release folder; refuse an existing version."""
+    from statemedia.cards import write_generated
+
+    version = parse_version(version_text)
+    config = _config(root)
+    dataset_dir = root / config.build.dataset_dir
+    final = dataset_dir / "data" / version
+    if final.exists():
+        raise ReleaseError(f"{final} already exists: released versions are never modified; "
+                           "choose a new version number")
+    newest = newest_version(dataset_dir)
+    if newest is not None and _key(version) <= _key(newest):
+        raise ReleaseError(f"version {version} is not newer than the newest release {newest}")
+    build = build_tables(root, config, released_splits(dataset_dir))
+    staging = staging_dir(final.parent, version)
+    manifest = write_tables(staging, build, version=version)
+    promote(staging, final)
+    print(_summary(manifest))
+    print(f"released {final}")
+    write_generated(root)
+    return 0
+
+
+def _key(version: str) -> tuple[int, int, int]:
+    from statemedia.release.layout import version_key
+
+    return version_key(version)
+
+
+def run_verify(root: Path, reproduce: bool = False) -> int:
+    """Re-hash every release; with `reproduce`, rebuild and compare with the newest release."""
+    config = _config(root)
+    dataset_dir = root / config.build.dataset_dir
+    problems = verify_releases(dataset_dir)
+    if reproduce and not problems:
+        version = newest_version(dataset_dir)
+        assert version is not None
+        previous = released_splits(dataset_dir)
+        build = build_tables(root, config, previous)
+        _, differing = compare_with_release(dataset_dir, file_entries(build.tables))
+        problems += [f"rebuild from seeds/ differs from {version}: {name}" for name in differing]
+    for problem in problems:
+        print(f"MISMATCH {problem}")
+    if problems:
+        print(f"verify: {len(problems)} problem(s)")
+        return 1
+    print("verify: every release matches its manifest" + (" and the rebuild" if reproduce else ""))
+    return 0
+
+
+def run_card(root: Path, check: bool = False) -> int:
+    """Regenerate the generated documents, or with `check` list the stale ones."""
+    from statemedia.cards import stale_generated, write_generated
+
+    if check:
+        stale = stale_generated(root)
+        for name in stale:
+            print(f"STALE {name}: run `statemedia card`")
+        return 1 if stale else 0
+    for name in write_generated(root):
+        print(f"wrote {name}")
+    return 0
+
+
+def manifest_json(manifest: dict) -> str:
+    """Manifest as written to disk."""
+    return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"

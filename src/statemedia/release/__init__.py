@@ -1,0 +1,1 @@
+"""Releases: the Arrow schema, atomic Parquet writing, manifests, cards and verification."""

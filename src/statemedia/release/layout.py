@@ -1,0 +1,119 @@
+"""The release layout on disk: `dataset/data/<version>/<table>-00000-of-00001.parquet` + manifest.
+
+Versions are `vMAJOR.MINOR.PATCH` folders; the newest is the highest by semantic version.
+`verify_releases` re-hashes every file against its release's manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from statemedia.errors import ReleaseError
+
+VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
+MANIFEST = "manifest.json"
+
+
+def parse_version(text: str) -> str:
+    """Normalise '1.2.3' or 'v1.2.3' to 'v1.2.3'; refuse anything else."""
+    version = text if text.startswith("v") else f"v{text}"
+    if not VERSION.match(version):
+        raise ReleaseError(f"version {text!r} is not MAJOR.MINOR.PATCH (e.g. 1.0.0)")
+    return version
+
+
+def version_key(version: str) -> tuple[int, int, int]:
+    """Sort key of a version folder name."""
+    match = VERSION.match(version)
+    assert match is not None
+    return int(match[1]), int(match[2]), int(match[3])
+
+
+def release_versions(dataset_dir: Path) -> list[str]:
+    """Released versions, oldest first."""
+    data = dataset_dir / "data"
+    if not data.is_dir():
+        return []
+    names = [p.name for p in data.iterdir() if p.is_dir() and VERSION.match(p.name)]
+    return sorted(names, key=version_key)
+
+
+def newest_version(dataset_dir: Path) -> str | None:
+    """The newest released version, or None."""
+    versions = release_versions(dataset_dir)
+    return versions[-1] if versions else None
+
+
+def read_manifest(release_dir: Path) -> dict[str, Any]:
+    """A release's manifest."""
+    path = release_dir / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise ReleaseError(f"{path}: cannot read manifest: {err}") from err
+
+
+def released_splits(dataset_dir: Path) -> dict[str, str]:
+    """post_id -> split for every post in the newest release, removed copies included."""
+    version = newest_version(dataset_dir)
+    if version is None:
+        return {}
+    assignment: dict[str, str] = {}
+    folder = dataset_dir / "data" / version
+    for entry in read_manifest(folder)["files"]:
+        if entry["table"] not in ("train", "validation", "test"):
+            continue
+        table = pq.read_table(folder / entry["path"], columns=["post_id", "duplicates"])
+        for row in table.to_pylist():
+            assignment[row["post_id"]] = entry["table"]
+            for dup in row["duplicates"]:
+                assignment[dup["post_id"]] = entry["table"]
+    return assignment
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_release(release_dir: Path) -> list[str]:
+    """Every mismatch between a release folder and its manifest (empty if it verifies)."""
+    problems = []
+    manifest = read_manifest(release_dir)
+    listed = {entry["path"] for entry in manifest["files"]}
+    for entry in manifest["files"]:
+        path = release_dir / entry["path"]
+        if not path.is_file():
+            problems.append(f"{path}: missing")
+            continue
+        actual = sha256_file(path)
+        if actual != entry["sha256"]:
+            problems.append(f"{path}: sha256 {actual} != manifest {entry['sha256']}")
+            continue
+        rows = pq.ParquetFile(path).metadata.num_rows
+        if rows != entry["rows"]:
+            problems.append(f"{path}: {rows} rows != manifest {entry['rows']}")
+    for extra in sorted(p.name for p in release_dir.glob("*.parquet") if p.name not in listed):
+        problems.append(f"{release_dir / extra}: not listed in the manifest")
+    return problems
+
+
+def verify_releases(dataset_dir: Path) -> list[str]:
+    """Verify every release under `dataset_dir`; return every problem found."""
+    versions = release_versions(dataset_dir)
+    if not versions:
+        return [f"{dataset_dir / 'data'}: no releases found"]
+    problems = []
+    for version in versions:
+        problems.extend(verify_release(dataset_dir / "data" / version))
+    return problems

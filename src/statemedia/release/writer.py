@@ -1,0 +1,101 @@
+"""Rows and atomic, deterministic Parquet files.
+
+Rows are sorted by post_id and written with the schema derived from `schema/post.schema.json`, so
+the same inputs and code (and the pinned pyarrow) give byte-identical files. A file is written to a
+temporary name and renamed: readers never see half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from statemedia.records import DuplicateLink, Post
+from statemedia.release.schema import arrow_schema, card_features
+
+
+def post_row(post: Post, duplicates: Iterable[DuplicateLink] = ()) -> dict[str, Any]:
+    """The release row of a kept post, with the removed copies recorded on it."""
+    return {
+        "post_id": post.post_id,
+        "record_kind": post.record_kind,
+        "source": post.source,
+        "platform": post.platform,
+        "title": post.title,
+        "subtitle": post.subtitle,
+        "text": post.text,
+        "published_date": post.published_date,
+        "date_confidence": post.date_confidence,
+        "date_evidence": post.date_evidence,
+        "forwarded_from": post.forwarded_from,
+        "hashtags": list(post.hashtags),
+        "language": post.language,
+        "url": post.url,
+        "provenance": asdict(post.provenance),
+        "duplicates": [
+            {
+                "post_id": link.removed_post_id,
+                "method": link.method,
+                "similarity": round(link.similarity, 6),
+                "provenance": asdict(link.removed_provenance),
+            }
+            for link in sorted(duplicates, key=lambda link: link.removed_post_id)
+        ],
+    }
+
+
+def rows_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """An Arrow table in canonical order (by post_id) with the declared schema and HF features."""
+    schema = arrow_schema()
+    features = {"info": {"features": _hf_features()}}
+    schema = schema.with_metadata({b"huggingface": json.dumps(features, sort_keys=True).encode()})
+    return pa.Table.from_pylist(sorted(rows, key=lambda row: row["post_id"]), schema=schema)
+
+
+def _hf_features() -> dict[str, Any]:
+    """`datasets` Features in its own JSON form, derived from the same schema as the card."""
+
+    def convert(feature: dict[str, Any]) -> Any:
+        if "dtype" in feature:
+            return {"dtype": feature["dtype"], "_type": "Value"}
+        if "list" in feature:
+            return {"feature": convert(feature["list"]), "_type": "List"}
+        return {item["name"]: convert(item) for item in feature["struct"]}
+
+    return {item["name"]: convert(item) for item in card_features()}
+
+
+def write_parquet_atomic(table: pa.Table, path: Path) -> None:
+    """Write `table` to `path` through a temporary file in the same folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, compression="zstd", row_group_size=50_000)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; released files are world-readable
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file through a temporary file in the same folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
