@@ -120,16 +120,31 @@ class DedupResult:
 # Text to words: vectorised over a batch, because per-word Python loops dominate the run time.
 
 
+@dataclass(frozen=True, slots=True)
+class _CharTables:
+    word: np.ndarray  # bool per code point: ``\w`` or a combining mark
+    fold: np.ndarray  # uint32 per code point: its casefold, where that is one character
+    fold_expands: np.ndarray  # bool per code point: casefold gives several characters (ß -> ss)
+
+
 @cache
-def _word_table() -> np.ndarray:
-    """A boolean table over all code points: True for word characters (``\\w`` or a mark)."""
+def _char_tables() -> _CharTables:
+    """Lookup tables over all code points, so a batch is classified and casefolded in numpy."""
     every = "".join(map(chr, range(0x110000)))
     words = re.sub(r"\W", "\x00", every)
-    table = np.frombuffer(words.encode("utf-32-le", "surrogatepass"), dtype="<u4") != 0
-    for cp in range(0x10000):  # combining marks (BMP): accented and Indic words stay one word
-        if not table[cp] and unicodedata.category(chr(cp)).startswith("M"):
-            table[cp] = True
-    return table
+    word = np.frombuffer(words.encode("utf-32-le", "surrogatepass"), dtype="<u4") != 0
+    fold = np.arange(0x110000, dtype=np.uint32)
+    expands = np.zeros(0x110000, dtype=bool)
+    for cp, ch in enumerate(every):
+        folded = ch.casefold()
+        if folded != ch:
+            if len(folded) == 1:
+                fold[cp] = ord(folded)
+            else:
+                expands[cp] = True
+        if cp < 0x10000 and not word[cp] and unicodedata.category(ch).startswith("M"):
+            word[cp] = True  # combining marks: accented and Indic words stay one word
+    return _CharTables(word=word, fold=fold, fold_expands=expands)
 
 
 class _Powers:
@@ -187,12 +202,15 @@ class _Words:
 
 def _split_words(texts: Sequence[str], sources: Sequence[str] | None = None) -> _Words:
     """Normalise and split a batch of texts into hashed words (and, given sources, line keys)."""
-    joined = "\x00".join(texts)
-    if joined.count("\x00") != len(texts) - 1:  # a text contains NUL: it must not split documents
-        joined = "\x00".join(t.replace("\x00", " ") for t in texts)
-    normal = unicodedata.normalize("NFKC", joined).casefold()
-    cps = np.frombuffer(normal.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-    is_word = _word_table()[cps]
+    # NFKC text by text: one character that needs it would otherwise slow the whole batch down.
+    normal = [unicodedata.normalize("NFKC", t.replace("\x00", " ")) for t in texts]
+    tables = _char_tables()
+    cps = np.frombuffer("\x00".join(normal).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    if tables.fold_expands[cps].any():  # rare (ß, ŉ, ...): let Python casefold those texts
+        normal = [t.casefold() if tables.fold_expands[_codepoints(t)].any() else t for t in normal]
+        cps = np.frombuffer("\x00".join(normal).encode("utf-32-le", "surrogatepass"), dtype="<u4")
+    cps = tables.fold[cps]
+    is_word = tables.word[cps]
     n = len(cps)
     prev = np.zeros(n, dtype=bool)
     prev[1:] = is_word[:-1]
@@ -229,6 +247,10 @@ def _split_words(texts: Sequence[str], sources: Sequence[str] | None = None) -> 
         codepoints=cps,
         is_word=is_word,
     )
+
+
+def _codepoints(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
 
 
 def _normal_strings(words: _Words) -> list[str]:

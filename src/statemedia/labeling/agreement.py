@@ -1,8 +1,8 @@
-"""Inter-annotator agreement on tidy annotation rows (pure): Krippendorff's alpha, nominal, per field.
+"""Inter-annotator agreement on tidy annotation rows (pure): Krippendorff's alpha, nominal.
 
-Fields: the primary topic; for each stance target whether it is addressed (yes/no); and for each target
-the stance among annotators who ticked it. Each alpha comes with a unit-level bootstrap 95% CI (fixed
-seed), the number of pairable items (>= 2 values) and of annotators contributing to them.
+Fields: the primary topic; for each stance target whether it is addressed (yes/no); and for each
+target the stance among annotators who ticked it. Each alpha comes with an item-level bootstrap 95%
+CI (fixed seed), the number of pairable items (>= 2 values) and of annotators contributing to them.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def field_values(rows: Sequence[Mapping[str, Any]], scheme: Scheme) -> dict[str,
 
 
 def value_counts(units: Mapping[str, Mapping[str, Any]]) -> tuple[np.ndarray, list[str], int]:
-    """Pairable units as a units × values count matrix, the value domain, and the annotator count."""
+    """Pairable units as a units × values count matrix, the value domain, the annotator count."""
     pairable = {u: coders for u, coders in sorted(units.items()) if len(coders) >= 2}
     domain = sorted({str(v) for coders in pairable.values() for v in coders.values()})
     index = {v: i for i, v in enumerate(domain)}
@@ -85,7 +85,7 @@ def alpha_nominal(matrix: np.ndarray) -> float | None:
 def bootstrap_ci(
     matrix: np.ndarray, n_boot: int = DEFAULT_BOOTSTRAP, seed: int = DEFAULT_SEED
 ) -> tuple[float | None, float | None]:
-    """Percentile 95% CI of alpha, resampling items with replacement; resamples with one value are skipped."""
+    """Percentile 95% CI of alpha over item resamples; resamples with one value only are skipped."""
     n_units = matrix.shape[0]
     if n_units < 2 or n_boot <= 0:
         return None, None

@@ -1,8 +1,8 @@
 """Label Studio JSON export → tidy annotation rows (pure).
 
 One row per (post, human annotation), keyed by post_id, with the annotator as a pseudonym. Every
-annotation is checked against the scheme; one that breaks a rule goes to the problems list with named
-reasons and is not kept. Machine predictions become separate rows marked origin="machine".
+annotation is checked against the scheme; one that breaks a rule goes to the problems list with
+named reasons and is not kept. Machine predictions become separate rows marked origin="machine".
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def parse_result(result: Sequence[Mapping[str, Any]], scheme: Scheme) -> tuple[L
 
 
 def label_columns(labels: Labels, scheme: Scheme) -> dict[str, Any]:
-    """The label part of a row: primary, secondary, addressed targets and one stance column per target."""
+    """Label part of a row: primary, secondary, addressed targets, one stance column per target."""
     cols: dict[str, Any] = {
         "topic_primary": labels.topic_primary,
         "topics_secondary": list(labels.topics_secondary),
@@ -134,7 +134,7 @@ def label_columns(labels: Labels, scheme: Scheme) -> dict[str, Any]:
 
 
 def assign_pseudonyms(keys: Iterable[str], existing: Mapping[str, str]) -> dict[str, str]:
-    """Extend a private key → 'annotator_NN' map with sequential pseudonyms for new keys, in order."""
+    """Extend a private key → 'annotator_NN' map with sequential pseudonyms for new keys."""
     mapping = dict(existing)
     used = {
         int(v[len(PSEUDONYM_PREFIX) :])

@@ -57,17 +57,21 @@ class LabelStudioGateway:
         except ApiError as err:
             if err.status_code in (401, 403):
                 raise LabelStudioError(
-                    f"{self.url}: {what} refused (HTTP {err.status_code}: {_detail(err)}); check the "
-                    "API token (Label Studio 1.23 rejects legacy tokens unless the server enables them)"
+                    f"{self.url}: {what} refused (HTTP {err.status_code}: {_detail(err)}); "
+                    "check the API token (Label Studio 1.23 rejects legacy tokens unless the "
+                    "organisation enables them)"
                 ) from err
             raise LabelStudioError(
                 f"{self.url}: {what} failed (HTTP {err.status_code}: {_detail(err)})"
             ) from err
         except httpx.TimeoutException as err:
-            raise LabelStudioError(f"{self.url}: {what} timed out; is the server overloaded?") from err
+            raise LabelStudioError(
+                f"{self.url}: {what} timed out; is the server overloaded?"
+            ) from err
         except httpx.HTTPError as err:
             raise LabelStudioError(
-                f"{self.url}: cannot reach Label Studio during {what} ({type(err).__name__}: {err}); "
+                f"{self.url}: cannot reach Label Studio during {what} "
+                f"({type(err).__name__}: {err}); "
                 "is the server running (`statemedia annotate serve`) and the URL right?"
             ) from err
 
@@ -82,7 +86,7 @@ class LabelStudioGateway:
         return [_plain(u) for u in self._call("listing users", self._client.users.list)]
 
     def create_user(self, email: str, first_name: str = "", last_name: str = "") -> int:
-        """Create a user in the token owner's organisation; return its id (existing email: its id)."""
+        """Create a user in the token owner's organisation (or find it by email); return its id."""
         for user in self.users():
             if (user.get("email") or "").lower() == email.lower():
                 return int(user["id"])
@@ -118,7 +122,7 @@ class LabelStudioGateway:
         overlap_cohort_percentage: int,
         description: str = "",
     ) -> tuple[int, bool]:
-        """Create the project or bring an existing one's config and overlap up to date; (id, created)."""
+        """Create the project, or update an existing one's config and overlap; (id, created)."""
         settings = {
             "label_config": label_config,
             "maximum_annotations": maximum_annotations,
@@ -134,7 +138,9 @@ class LabelStudioGateway:
             )
             return int(created.id), True
         current = {k: project.get(k) for k in settings}
-        if current != settings:
+        # The server stores the config without its trailing newline; compare modulo that.
+        current["label_config"] = (current["label_config"] or "").strip()
+        if current != {**settings, "label_config": label_config.strip()}:
             self._call(
                 f"updating project {title!r}",
                 self._client.projects.update,
@@ -188,7 +194,7 @@ class LabelStudioGateway:
         completed_by: int | None = None,
         lead_time: float | None = None,
     ) -> int:
-        """Submit an annotation on a task (as `completed_by` when an admin token imports on their behalf)."""
+        """Submit an annotation on a task; `completed_by` attributes it when an admin imports it."""
         extra: dict[str, Any] = {}
         if completed_by is not None:
             extra["completed_by"] = completed_by
@@ -204,7 +210,11 @@ class LabelStudioGateway:
         return int(ann.id)
 
     def create_prediction(
-        self, task_id: int, result: list[dict[str, Any]], model_version: str, score: float | None = None
+        self,
+        task_id: int,
+        result: list[dict[str, Any]],
+        model_version: str,
+        score: float | None = None,
     ) -> int:
         """Attach a machine pre-annotation to a task."""
         extra = {"score": score} if score is not None else {}
@@ -240,7 +250,9 @@ class LabelStudioGateway:
         try:
             json.loads(data)
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise LabelStudioError(f"{self.url}: export of project {project_id} is not JSON") from err
+            raise LabelStudioError(
+                f"{self.url}: export of project {project_id} is not JSON"
+            ) from err
         return data
 
 

@@ -1,9 +1,10 @@
-"""Gold labels from several annotators (pure): strict-majority vote per field, ties never auto-resolved.
+"""Gold labels from several annotators (pure): strict majority per field, ties never auto-resolved.
 
 Rule (aggregation "majority@1"): a field's gold value is the value chosen by MORE than half of the
 post's annotators. Exactly half for the top value(s) is a `tie`; a plurality below half is
-`no_majority` (low agreement). Either sends the field to the adjudication list and leaves it unset; an
-adjudicator's written decision (`apply_adjudications`) is the only way such a field gets a value.
+`no_majority` (low agreement). Either sends the field to the adjudication list and leaves it
+unset; an adjudicator's written decision (`apply_adjudications`) is the only way such a field
+gets a value.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ UNLABELED = "unlabeled"
 
 
 def majority(votes: Sequence[str]) -> tuple[str | None, str | None]:
-    """(winner, None) if one value has more than half the votes, else (None, 'tie' | 'no_majority')."""
+    """(winner, None) if a value has over half the votes, else (None, 'tie' | 'no_majority')."""
     if not votes:
         return None, NO_MAJORITY
     ranked = Counter(votes).most_common()
@@ -67,11 +68,17 @@ def aggregate(
         n = len(post_rows)
         unresolved: list[str] = []
 
-        def vote(field: str, by_annotator: dict[str, str]) -> str | None:
+        def vote(
+            field: str,
+            by_annotator: dict[str, str],
+            post_id: str = post_id,
+            unresolved: list[str] = unresolved,
+        ) -> str | None:
+            # Defaults bind this post's id and list: the helper is redefined for every post.
             winner, reason = majority(list(by_annotator.values()))
             if reason is not None:
                 unresolved.append(field)
-                queue.append(_adjudication(post_id, field, reason, by_annotator))  # noqa: B023
+                queue.append(_adjudication(post_id, field, reason, by_annotator))
             return winner
 
         primary = vote("topic_primary", {r["annotator"]: r["topic_primary"] for r in post_rows})
@@ -124,7 +131,8 @@ def apply_adjudications(
 ) -> list[dict[str, Any]]:
     """Fill unresolved fields from adjudicators' decisions (rows: post_id, field, value).
 
-    A decision for a field that was not unresolved is an error: adjudication never overrides a majority.
+    A decision for a field that was not unresolved is an error: adjudication never overrides a
+    majority.
     """
     allowed = {"topic_primary": set(scheme.topic_names)}
     for topic in scheme.topic_names:
@@ -134,19 +142,27 @@ def apply_adjudications(
         allowed[f"stance:{target}"] = set(scheme.stance_names)
     by_post = {row["post_id"]: dict(row) for row in gold}
     for number, decision in enumerate(decisions, start=1):
-        post_id, field, value = decision.get("post_id"), decision.get("field"), decision.get("value")
+        post_id, field, value = (
+            decision.get("post_id"),
+            decision.get("field"),
+            decision.get("value"),
+        )
         if post_id not in by_post:
             raise BadInputError(f"adjudication {number}: post_id {post_id!r} has no gold row")
         row = by_post[post_id]
         if field not in allowed or value not in allowed[field]:
             raise BadInputError(f"adjudication {number}: {field}={value!r} is not in the scheme")
         if field not in row["unresolved_fields"]:
-            raise BadInputError(f"adjudication {number}: {post_id} {field} was not awaiting adjudication")
+            raise BadInputError(
+                f"adjudication {number}: {post_id} {field} was not awaiting adjudication"
+            )
         kind, _, name = field.partition(":")
         if kind == "topic_primary":
             row["topic_primary"] = value
         elif kind == "topics_secondary" and value == "yes":
-            row["topics_secondary"] = [t for t in scheme.topic_names if t in {*row["topics_secondary"], name}]
+            row["topics_secondary"] = [
+                t for t in scheme.topic_names if t in {*row["topics_secondary"], name}
+            ]
         elif kind == "addressed" and value == "yes":
             row["targets"] = [t for t in scheme.target_names if t in {*row["targets"], name}]
         elif kind == "stance":
@@ -154,10 +170,13 @@ def apply_adjudications(
         row["unresolved_fields"] = [f for f in row["unresolved_fields"] if f != field]
         row["adjudicated_fields"] = [*row["adjudicated_fields"], field]
     for row in by_post.values():
-        # A target adjudicated as addressed still needs its stance decided before the row is resolved.
+        # A target adjudicated as addressed still needs a stance before the row is resolved.
         for target in row["targets"]:
             stance_field = f"stance:{target}"
-            if row.get(f"{STANCE_TAG_PREFIX}{target}") is None and stance_field not in row["unresolved_fields"]:
+            if (
+                row.get(f"{STANCE_TAG_PREFIX}{target}") is None
+                and stance_field not in row["unresolved_fields"]
+            ):
                 row["unresolved_fields"] = [*row["unresolved_fields"], stance_field]
         row["status"] = NEEDS_ADJUDICATION if row["unresolved_fields"] else RESOLVED
     return [by_post[k] for k in sorted(by_post)]
@@ -185,8 +204,8 @@ def gold_columns(
 
     label_status is 'resolved', 'needs_adjudication' or 'unlabeled'; only resolved posts carry label
     values (others get null / empty lists), so no half-decided label reaches a release.
-    label_stances lists {target, stance} for addressed targets in scheme order: a list, not one column
-    per target, so appending a target to the scheme does not change the release schema.
+    label_stances lists {target, stance} for addressed targets in scheme order: a list, not one
+    column per target, so appending a target to the scheme does not change the release schema.
     """
     by_post = {str(row["post_id"]): row for row in gold}
     cols: dict[str, list[Any]] = {f.name: [] for f in GOLD_ARROW_FIELDS}

@@ -1,7 +1,8 @@
-"""The label scheme: schema/labels.json loaded into frozen records, and the Label Studio config made from it.
+"""The label scheme: schema/labels.json as frozen records, and the Label Studio config made from it.
 
-`load_scheme()` is the only reader of schema/labels.json; everything else (tasks, export validation,
-agreement, gold, annotation/label_config.xml) takes a `Scheme`, so the names exist in one place only.
+`load_scheme()` is the only reader of schema/labels.json; everything else (tasks, export
+validation, agreement, gold, annotation/label_config.xml) takes a `Scheme`, so the names live in
+one place only.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from xml.sax.saxutils import quoteattr
 
 from statemedia.errors import ConfigError
 
-# The repository root, for the committed files this module reads or writes by default. An editable install
-# (what the Makefile does) keeps the sources in the tree, so this points at the checkout.
+# The repository root, for the committed files this module reads or writes by default. An editable
+# install (what the Makefile does) keeps the sources in the tree, so this points at the checkout.
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SCHEME_PATH = REPO_ROOT / "schema" / "labels.json"
 LABEL_CONFIG_PATH = REPO_ROOT / "annotation" / "label_config.xml"
@@ -106,10 +107,14 @@ def parse_scheme(raw: dict[str, Any], source: str = "labels.json") -> Scheme:
         targets = tuple(_term(item) for item in raw["stance_targets"]["items"])
         stances = tuple(_term(item) for item in raw["stance_values"]["items"])
     except (KeyError, TypeError, ValueError) as err:
-        raise ConfigError(f"{source}: malformed label scheme ({type(err).__name__}: {err})") from err
+        raise ConfigError(
+            f"{source}: malformed label scheme ({type(err).__name__}: {err})"
+        ) from err
 
     if not MIN_TOPICS <= len(topics) <= MAX_TOPICS:
-        raise ConfigError(f"{source}: {len(topics)} topics; the scheme needs {MIN_TOPICS}-{MAX_TOPICS}")
+        raise ConfigError(
+            f"{source}: {len(topics)} topics; the scheme needs {MIN_TOPICS}-{MAX_TOPICS}"
+        )
     for kind, names in (
         ("topic", [t.name for t in topics]),
         ("stance target", [t.name for t in targets]),
@@ -149,8 +154,9 @@ def render_label_config(scheme: Scheme | None = None) -> str:
         if any(ch in term.label for ch in "<>&"):
             raise ConfigError(f"label {term.label!r} contains markup characters (<, >, &)")
     lines = [
+        # No "--" inside an XML comment: it is a syntax error, so the command is named in words.
         f"<!-- GENERATED from schema/labels.json (scheme {scheme.version}) by"
-        " `statemedia annotate config --write`. Do not edit by hand. -->",
+        " 'statemedia annotate config' with the write option. Do not edit by hand. -->",
         "<View>",
         '  <View style="padding: 0 8px">',
         '    <Header value="$title" size="4"/>',
@@ -181,9 +187,10 @@ def render_label_config(scheme: Scheme | None = None) -> str:
         required = quoteattr(f"Give a stance toward {target.label}, or untick it.")
         lines += [
             f"  <View {when}>",
-            f"    <Header value={header} size=\"6\"/>",
+            f'    <Header value={header} size="6"/>',
             f'    <Choices name="{scheme.stance_tag(target.name)}" toName="{TEXT_TAG}" '
-            f'choice="single-radio" showInline="true" required="true" requiredMessage={required} {when}>',
+            f'choice="single-radio" showInline="true" required="true" '
+            f"requiredMessage={required} {when}>",
             *(f"      {_choice(s)}" for s in scheme.stances),
             "    </Choices>",
             "  </View>",

@@ -1,9 +1,9 @@
-"""Start and stop a local Label Studio server (SQLite, data under .labelstudio/), and its credentials.
+"""Start and stop a local Label Studio server (SQLite, data in .labelstudio/), and its credentials.
 
-Credentials come from STATEMEDIA_LS_USER / STATEMEDIA_LS_PASSWORD / STATEMEDIA_LS_TOKEN, else from the
-ignored file .labelstudio/credentials.env, else are generated into it (mode 0600). Label Studio 1.23
-disables legacy API tokens for new organisations; the server is started with them enabled so the
-generated token works as `Authorization: Token <key>` for this local, loopback-only instance.
+Credentials come from STATEMEDIA_LS_USER / STATEMEDIA_LS_PASSWORD / STATEMEDIA_LS_TOKEN, else from
+the ignored file .labelstudio/credentials.env, else are generated into it (mode 0600). Label Studio
+1.23 disables legacy API tokens for new organisations; the server is started with them enabled so
+the generated token works as `Authorization: Token <key>` for this local, loopback-only instance.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def load_credentials(
     environ: dict[str, str] | None = None,
     create: bool = True,
 ) -> Credentials | None:
-    """Credentials from the environment, else the credentials file, else newly generated and saved."""
+    """Credentials from the environment, else the credentials file, else generated and saved."""
     env = os.environ if environ is None else environ
     stored = read_env_file(state_dir / CREDENTIALS_FILE)
     user = env.get(ENV_USER) or stored.get(ENV_USER)
@@ -182,10 +182,12 @@ class LocalServer:
         return env
 
     def start(self, ready_timeout: float = READY_TIMEOUT) -> LocalServer:
-        """Launch the server and wait until /health answers; raise LabelStudioError if it does not."""
+        """Launch the server and wait for /health; raise LabelStudioError if it never answers."""
         if port_in_use(self.host, self.port):
-            # label-studio would silently move to another port; we would then talk to the wrong server.
-            raise LabelStudioError(f"port {self.port} on {self.host} is already in use; pass --port")
+            # label-studio would silently move to another port: we would talk to the wrong server.
+            raise LabelStudioError(
+                f"port {self.port} on {self.host} is already in use; pass --port"
+            )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
@@ -211,7 +213,9 @@ class LocalServer:
                 pass
             time.sleep(0.5)
         self.stop()
-        raise LabelStudioError(f"label-studio did not answer within {ready_timeout:.0f}s; see {self.log_path}")
+        raise LabelStudioError(
+            f"label-studio did not answer within {ready_timeout:.0f}s; see {self.log_path}"
+        )
 
     def stop(self, timeout: float = 15.0) -> None:
         """Terminate the server's process group (SIGTERM, then SIGKILL after `timeout`)."""

@@ -1,8 +1,8 @@
 """Release posts → Label Studio tasks (pure apart from reading one Parquet split).
 
-A task's `data` carries the post_id (the identity; Label Studio's task id is audit data only), the text
-and what the annotator must see: title, source, date and provenance (source file + line span).
-Sampling is a hash of (seed, post_id): independent of row order, and adding posts never reshuffles it.
+A task's `data` carries the post_id (the identity; Label Studio's task id is audit data only), the
+text and what the annotator must see: title, source, date and provenance (source file + line span).
+Sampling is a hash of (seed, post_id): independent of row order; adding posts never reshuffles it.
 """
 
 from __future__ import annotations
@@ -38,11 +38,15 @@ def resolve_release(dataset_dir: Path, release: str) -> str:
     versions = release_versions(dataset_dir)
     if release == "latest":
         if not versions:
-            raise BadInputError(f"{dataset_dir / 'data'}: no release found; run `make dataset` first")
+            raise BadInputError(
+                f"{dataset_dir / 'data'}: no release found; run `make dataset` first"
+            )
         return versions[-1]
     if release not in versions:
         shown = ", ".join(versions) or "none"
-        raise BadInputError(f"release {release!r} not found under {dataset_dir / 'data'} (have: {shown})")
+        raise BadInputError(
+            f"release {release!r} not found under {dataset_dir / 'data'} (have: {shown})"
+        )
     return release
 
 
@@ -54,7 +58,7 @@ def split_path(dataset_dir: Path, version: str, split: str) -> Path:
 
 
 def read_posts(path: Path) -> list[dict[str, Any]]:
-    """Read a release split into row dicts; raise BadInputError if it is missing or lacks columns."""
+    """Read a release split into row dicts; BadInputError if it is missing or lacks columns."""
     if not path.is_file():
         raise BadInputError(f"{path}: split file not found")
     try:
@@ -78,7 +82,7 @@ def select_posts(
     seed: int = 0,
     include_teasers: bool = False,
 ) -> list[Mapping[str, Any]]:
-    """Pick the posts to annotate: drop link teasers unless asked, then the first `sample` by hash rank."""
+    """Posts to annotate: teasers dropped unless asked, then the first `sample` by hash rank."""
     kept = [r for r in rows if include_teasers or r.get("record_kind") != TEASER_KIND]
     kept.sort(key=lambda r: sample_rank(str(r["post_id"]), seed))
     return kept if sample is None else kept[:sample]
@@ -91,7 +95,7 @@ def _iso(value: Any) -> str:
 
 
 def post_to_task(row: Mapping[str, Any], release: str, split: str) -> dict[str, Any]:
-    """One release row → one Label Studio task (`{"data": {...}}`); every config variable is present."""
+    """One release row → one Label Studio task `{"data": {...}}` with every config variable set."""
     prov = row.get("provenance") or {}
     day = _iso(row.get("published_date"))
     confidence = row.get("date_confidence") or "unknown"
@@ -120,7 +124,8 @@ def post_to_task(row: Mapping[str, Any], release: str, split: str) -> dict[str, 
             f"{row.get('record_kind') or '?'}) · Date: {day or 'unknown'} ({confidence})"
         ),
         "provenance_line": (
-            f"Provenance: {source_file or '?'}, lines {line_start}-{line_end} · post_id {row['post_id']}"
+            f"Provenance: {source_file or '?'}, lines {line_start}-{line_end} · "
+            f"post_id {row['post_id']}"
         ),
     }
     return {"data": data}
@@ -134,7 +139,7 @@ def build_tasks(
     seed: int = 0,
     include_teasers: bool = False,
 ) -> list[dict[str, Any]]:
-    """Select posts and turn them into tasks, in sample-rank order; duplicate post_ids are an error."""
+    """Selected posts as tasks, in sample-rank order; a duplicate post_id is an error."""
     tasks = [
         post_to_task(r, release, split)
         for r in select_posts(rows, sample=sample, seed=seed, include_teasers=include_teasers)

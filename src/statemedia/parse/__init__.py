@@ -57,7 +57,9 @@ def is_blank(line: SourceLine) -> bool:
     return not line.text.strip()
 
 
-def fail(ctx: FileContext, line: SourceLine | int | None, problem: str, advice: str) -> BadInputError:
+def fail(
+    ctx: FileContext, line: SourceLine | int | None, problem: str, advice: str
+) -> BadInputError:
     """Build a BadInputError that names the file, the line and what to do."""
     number = line.number if isinstance(line, SourceLine) else line
     where = f"{ctx.path}:{number}" if number else ctx.path

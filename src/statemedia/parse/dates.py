@@ -1,8 +1,7 @@
 """Publication dates read from raw text, each with a confidence and the evidence substring.
 
-Only what the text states as the post's own date is used. Event dates in the body are never taken,
-except a dated heading in a post's first line (a transcript's "(Moscow, February 4, 2025)"), which is
-marked `inferred`.
+Only what the text states as the post's own date is used (`stated`), or what follows from it with no
+outside knowledge (`inferred`, with the evidence). Dates of reported events are never used.
 """
 
 from __future__ import annotations
@@ -27,14 +26,11 @@ _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 SPUTNIK_DATE_LINE = re.compile(
     rf"^{_WEEKDAY}, (?P<day>\d{{1,2}}) {_MONTH},? (?P<year>\d{{4}})(?: - \d{{1,2}}:\d{{2}})?$"
 )
-# A first-line heading ending in a parenthesised date, with an optional place before or after it:
-# "(Moscow, February 4, 2025)", "(January 31, 2025)", "(3 July 2024, Astana)", "(06.02.2025)".
-_PLACE = r"(?:[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){0,2})"
-HEADING_DATE = re.compile(
-    rf"\((?:{_PLACE}, )?(?:{_MONTH} (?P<day>\d{{1,2}}), (?P<year>\d{{4}})"
-    rf"|(?P<day2>\d{{1,2}}) (?P<month2>[A-Z][a-z]+) (?P<year2>\d{{4}})"
-    rf"|(?P<day3>\d{{2}})\.(?P<month3>\d{{2}})\.(?P<year3>\d{{4}}))(?:, {_PLACE})?\):?\s*$"
+# "8️⃣0️⃣ years ago, on February 4, 1945": an anniversary post states its own day (1945 + 80).
+ANNIVERSARY = re.compile(
+    rf"(?P<years>\d{{1,4}}) years ago,? on {_MONTH} (?P<day>\d{{1,2}}),? (?P<year>\d{{4}})"
 )
+_KEYCAP = str.maketrans("", "", "\ufe0f\u20e3")  # keycap digits '8️⃣' -> '8'
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,18 +61,15 @@ def read_sputnik_date_line(line: str) -> DateReading | None:
     return DateReading(value, "stated", line.strip()) if value else None
 
 
-def read_heading_date(first_line: str) -> DateReading:
-    """Read a dated heading at the end of a post's first line as an inferred date."""
-    match = HEADING_DATE.search(first_line.strip())
+def read_anniversary_date(text: str) -> DateReading:
+    """Infer a post's date from an anniversary formula ('80 years ago, on February 4, 1945').
+
+    Event dates alone (a transcript's '(Moscow, February 4, 2025)') are never used: the seeds show
+    such posts appearing days after the event.
+    """
+    match = ANNIVERSARY.search(text.translate(_KEYCAP))
     if not match:
         return UNKNOWN
-    if match["month"]:
-        value = _safe_date(int(match["year"]), MONTHS[match["month"].lower()], int(match["day"]))
-    elif match["month2"]:
-        month = MONTHS.get(match["month2"].lower())
-        value = _safe_date(int(match["year2"]), month, int(match["day2"])) if month else None
-    else:
-        value = _safe_date(int(match["year3"]), int(match["month3"]), int(match["day3"]))
-    if value is None:
-        return UNKNOWN
-    return DateReading(value, "inferred", match.group(0).rstrip(": "))
+    year = int(match["year"]) + int(match["years"])
+    value = _safe_date(year, MONTHS[match["month"].lower()], int(match["day"]))
+    return DateReading(value, "inferred", match.group(0)) if value else UNKNOWN

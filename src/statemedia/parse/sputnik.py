@@ -17,19 +17,31 @@ def parse_article(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
     """Parse a single Sputnik article."""
     content = [i for i, line in enumerate(lines) if not is_blank(line)]
     if len(content) < 3:
-        raise fail(ctx, None, "a Sputnik article needs a title, a date line and a body",
-                   "check that the file is a complete article page")
+        raise fail(
+            ctx,
+            None,
+            "a Sputnik article needs a title, a date line and a body",
+            "check that the file is a complete article page",
+        )
     title_i, date_i = content[0], content[1]
     reading = read_sputnik_date_line(lines[date_i].text)
     if reading is None:
-        raise fail(ctx, lines[date_i], "expected a date line like 'Wednesday, 4 August, 2021 - "
-                   "22:07' after the title", "declare the right format in seeds/manifest.toml")
+        raise fail(
+            ctx,
+            lines[date_i],
+            "expected a date line like 'Wednesday, 4 August, 2021 - 22:07' after the title",
+            "declare the right format in seeds/manifest.toml",
+        )
     source_i = next((i for i in content if lines[i].text.startswith("Source:")), None)
     if source_i is not None:
         trailing = [i for i in content if i > source_i]
         if trailing:
-            raise fail(ctx, lines[trailing[0]], "text after the 'Source:' line",
-                       "a Sputnik file holds one article; split the file")
+            raise fail(
+                ctx,
+                lines[trailing[0]],
+                "text after the 'Source:' line",
+                "a Sputnik file holds one article; split the file",
+            )
     end = source_i if source_i is not None else content[-1]
     roles = []
     for i in range(title_i, end + 1):

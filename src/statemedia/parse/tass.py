@@ -35,13 +35,18 @@ def _is_credit(text: str) -> bool:
 def _read_header(lines: Sequence[SourceLine], ctx: FileContext) -> date:
     match = SCRAPER_HEADER.match(lines[0].text) if lines else None
     if not match:
-        raise fail(ctx, 1, "expected the scraper header ' date YYYY-MM-DD <title>' on line 1",
-                   "declare the right format in seeds/manifest.toml or restore the header")
+        raise fail(
+            ctx,
+            1,
+            "expected the scraper header ' date YYYY-MM-DD <title>' on line 1",
+            "declare the right format in seeds/manifest.toml or restore the header",
+        )
     try:
         return date.fromisoformat(match["date"])
     except ValueError as err:
-        raise fail(ctx, 1, f"scraper header date {match['date']!r} is not a valid date",
-                   "fix the header") from err
+        raise fail(
+            ctx, 1, f"scraper header date {match['date']!r} is not a valid date", "fix the header"
+        ) from err
 
 
 def _dateline_reading(line: SourceLine, anchor: date) -> DateReading:
@@ -60,8 +65,13 @@ def _trim_blank_tail(lines: Sequence[SourceLine], start: int, end: int) -> int:
 
 
 def _article(
-    lines: Sequence[SourceLine], head: int, dateline: int, end: int, anchor: date,
-    title: int | None, subtitle: int | None,
+    lines: Sequence[SourceLine],
+    head: int,
+    dateline: int,
+    end: int,
+    anchor: date,
+    title: int | None,
+    subtitle: int | None,
 ) -> Draft:
     """Build an article draft spanning [head, end]; lines before the dateline not titled are metadata."""
     roles = []
@@ -113,7 +123,9 @@ def _header_above(lines: Sequence[SourceLine], dateline: int, floor: int):
         title, subtitle = titled
     elif len(titled) == 1:
         lone = titled[0]
-        title, subtitle = (None, lone) if len(lines[lone].text) > MAX_HEADLINE_CHARS else (lone, None)
+        title, subtitle = (
+            (None, lone) if len(lines[lone].text) > MAX_HEADLINE_CHARS else (lone, None)
+        )
     else:
         title = subtitle = None
     first = titled[0] if titled else (min(captions) if captions else dateline)
@@ -127,8 +139,12 @@ def parse_dump(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
     anchor = _read_header(lines, ctx)
     datelines = [i for i, line in enumerate(lines) if i > 0 and DATELINE.match(line.text)]
     if not datelines:
-        raise fail(ctx, None, "no 'CITY, Month D. /TASS/.' dateline found",
-                   "this does not look like a TASS article dump; check its declared format")
+        raise fail(
+            ctx,
+            None,
+            "no 'CITY, Month D. /TASS/.' dateline found",
+            "this does not look like a TASS article dump; check its declared format",
+        )
     parsed = ParsedFile()
     parsed.mark(lines[:1], "scraper_header")
     heads = [
@@ -137,8 +153,12 @@ def parse_dump(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
     first_head = heads[0][0]
     orphan = [line for line in lines[1:first_head] if not is_blank(line)]
     if orphan:
-        raise fail(ctx, orphan[0], "text before the first article's headline",
-                   "check the dump; every article needs a /TASS/ dateline")
+        raise fail(
+            ctx,
+            orphan[0],
+            "text before the first article's headline",
+            "check the dump; every article needs a /TASS/ dateline",
+        )
     parsed.mark(lines[1:first_head], "blank")
     for k, d in enumerate(datelines):
         head, title, subtitle = heads[k]
@@ -169,18 +189,28 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
     if i == len(lines):
         raise fail(ctx, None, "no article found after the page header", "check the saved page")
     title = i
-    dateline = next((j for j in range(title + 1, len(lines)) if DATELINE.match(lines[j].text)), None)
+    dateline = next(
+        (j for j in range(title + 1, len(lines)) if DATELINE.match(lines[j].text)), None
+    )
     if dateline is None:
-        raise fail(ctx, lines[title], "no 'CITY, Month D. /TASS/.' dateline after the headline",
-                   "check the saved page, or declare another format")
+        raise fail(
+            ctx,
+            lines[title],
+            "no 'CITY, Month D. /TASS/.' dateline after the headline",
+            "check the saved page, or declare another format",
+        )
     subtitle = next((j for j in range(title + 1, dateline) if not is_blank(lines[j])), None)
     if subtitle is not None and _is_credit(lines[subtitle].text):
         subtitle = None
     read_more = [j for j in range(dateline + 1, len(lines)) if lines[j].text.strip() == READ_MORE]
     teasers_from = read_more[0] - 2 if read_more else len(lines)
     if teasers_from <= dateline:
-        raise fail(ctx, lines[read_more[0]], "'Read more' teaser overlaps the article",
-                   "check the saved page")
+        raise fail(
+            ctx,
+            lines[read_more[0]],
+            "'Read more' teaser overlaps the article",
+            "check the saved page",
+        )
     end = _trim_blank_tail(lines, dateline, teasers_from - 1)
     parsed.drafts.append(_article(lines, title, dateline, end, anchor, title, subtitle))
     parsed.mark(lines[end + 1 : teasers_from], "blank")
@@ -196,8 +226,12 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
             or triple[2].text.strip() != READ_MORE
             or any(is_blank(t) or t.text.strip() == READ_MORE for t in triple[:2])
         ):
-            raise fail(ctx, lines[j], "expected a teaser (headline, summary, 'Read more')",
-                       "check the end of the saved page")
+            raise fail(
+                ctx,
+                lines[j],
+                "expected a teaser (headline, summary, 'Read more')",
+                "check the end of the saved page",
+            )
         parsed.drafts.append(
             Draft(
                 kind="link_teaser",

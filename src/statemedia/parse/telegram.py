@@ -2,8 +2,8 @@
 
 Forwards dump: a post may open with "Forwarded from <channel>", then its first line and a body that
 the dump shows twice (a preview, then the body again): the second copy is `repeated_body`.
-Web preview (t.me/s): a channel header, then posts separated only by content cues; media placeholders
-("Please open Telegram to view this post", "VIEW IN TELEGRAM") stand between posts.
+Web preview (t.me/s): a channel header, then posts separated only by content cues; a media placeholder
+("Please open Telegram to view this post", "VIEW IN TELEGRAM") opens the post whose media it replaces.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ import re
 from collections.abc import Sequence
 
 from statemedia.parse import FileContext, ParsedFile, fail, is_blank
-from statemedia.parse.dates import read_heading_date
+from statemedia.parse.dates import read_anniversary_date
 from statemedia.records import Draft, SourceLine
 
-FORWARDED_FROM = re.compile(r"^Forwarded from\s+(?P<channel>\S.*?)\s*$")  # \s: 004 has a no-break space
+FORWARDED_FROM = re.compile(
+    r"^Forwarded from\s+(?P<channel>\S.*?)\s*$"
+)  # \s: 004 has a no-break space
 PLACEHOLDERS = frozenset({"Please open Telegram to view this post", "VIEW IN TELEGRAM"})
 CHANNEL_COUNT = re.compile(r"^[\d.,]+[KM]? (subscribers|members|photos|videos|files|links)$")
 DOWNLOAD_TELEGRAM = "Download Telegram"
@@ -27,10 +29,10 @@ POST_ENDERS = re.compile(r"^(?:📄\s*)?Read in full$|^🔴 Ruptly$|^(?:#\w+\s*)
 
 
 def _draft(lines: Sequence[SourceLine], roles: list[str], forwarded_from: str | None) -> Draft:
-    first_text = next(
-        (line.text for line, role in zip(lines, roles, strict=True) if role == "post_body"), ""
+    body = "\n".join(
+        line.text for line, role in zip(lines, roles, strict=True) if role == "post_body"
     )
-    reading = read_heading_date(first_text)
+    reading = read_anniversary_date(body)
     return Draft(
         kind="telegram_post",
         lines=tuple(lines),
@@ -80,8 +82,12 @@ def parse_forwards(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
             while i < n and is_blank(lines[i]):
                 i += 1
             if i == n or FORWARDED_FROM.match(texts[i]):
-                raise fail(ctx, lines[start], "'Forwarded from' header with no post after it",
-                           "check the dump for a truncated post")
+                raise fail(
+                    ctx,
+                    lines[start],
+                    "'Forwarded from' header with no post after it",
+                    "check the dump for a truncated post",
+                )
         body_from = i + 1  # the first line opens the post and is not repeated
         stop = next((f for f in forward_at if f > i), n)
         found = _repeat_length(texts, body_from, stop)
@@ -140,10 +146,11 @@ def parse_web_preview(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFi
     current: list[int] = []
     for i in range(header_end, len(lines)):
         if texts[i] in PLACEHOLDERS:
-            parsed.mark([lines[i]], "placeholder")
-            if current:
+            # t.me/s renders a post's unsupported media before its text: the placeholder opens a post.
+            if current and any(texts[k] and texts[k] not in PLACEHOLDERS for k in current):
                 groups.append(current)
                 current = []
+            current.append(i)
             continue
         if not texts[i]:
             if current:
@@ -151,7 +158,8 @@ def parse_web_preview(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFi
             else:
                 parsed.mark([lines[i]], "blank")
             continue
-        if current and texts[current[-1]] and _starts_post(texts[current[-1]], texts[i]):
+        previous = texts[current[-1]] if current else ""
+        if previous and previous not in PLACEHOLDERS and _starts_post(previous, texts[i]):
             groups.append(current)
             current = []
         current.append(i)
@@ -162,9 +170,13 @@ def parse_web_preview(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFi
             parsed.mark([lines[group.pop()]], "blank")
         if not group:
             continue
-        match = FORWARDED_FROM.match(texts[group[0]])
+        content = [k for k in group if texts[k] not in PLACEHOLDERS]
+        opening = content[0] if content else None
+        match = FORWARDED_FROM.match(texts[opening]) if opening is not None else None
         roles = [
-            "blank" if not texts[k] else ("post_metadata" if k == group[0] and match else "post_body")
+            "blank"
+            if not texts[k]
+            else ("post_metadata" if k == opening and match else "post_body")
             for k in group
         ]
         parsed.drafts.append(
