@@ -27,8 +27,10 @@ def build_account(
     known = vocabulary("line_categories")
     missing = [line.number for line in lines if line.number not in category_of]
     if missing or len(category_of) != len(lines):
-        raise BadInputError(f"{path}:{missing[0] if missing else '?'}: line not accounted for "
-                            "(a parser bug; please report it with this file)")
+        raise BadInputError(
+            f"{path}:{missing[0] if missing else '?'}: line not accounted for "
+            "(a parser bug; please report it with this file)"
+        )
     unknown = sorted({c for c in category_of.values() if c not in known})
     if unknown:
         raise BadInputError(f"{path}: unknown line categories {unknown} (a parser bug)")

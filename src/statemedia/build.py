@@ -7,7 +7,6 @@ output atomically. Every stage's counts go into the manifest; nothing here reads
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from statemedia import __version__
 from statemedia.clean import CLEAN_VERSION
@@ -29,7 +27,13 @@ from statemedia.errors import ReleaseError
 from statemedia.inputs import RawFile, load_inputs
 from statemedia.parse import registry
 from statemedia.records import DuplicateLink, Post
-from statemedia.release.writer import post_row, rows_table, write_parquet_atomic, write_text_atomic
+from statemedia.release.writer import (
+    parquet_bytes,
+    post_row,
+    rows_table,
+    write_bytes_atomic,
+    write_text_atomic,
+)
 from statemedia.split import SPLIT_VERSION, SPLITS, assign_splits
 from statemedia.stages import ParseOutcome, parse_and_clean
 from statemedia.vocab import schema_version
@@ -162,7 +166,10 @@ def stage_counts(outcome: ParseOutcome, result: Any, rows: dict[str, list]) -> d
     kinds = Counter(post.record_kind for post in outcome.posts)
     methods = Counter(match.method for match in result.matches)
     return {
-        "parse": {"files": len(outcome.accounts), "records": len(outcome.posts) + len(outcome.dropped)},
+        "parse": {
+            "files": len(outcome.accounts),
+            "records": len(outcome.posts) + len(outcome.dropped),
+        },
         "parse_by_file": outcome.file_counts,
         "clean": {
             "seen": len(outcome.posts) + len(outcome.dropped),
@@ -179,18 +186,11 @@ def stage_counts(outcome: ParseOutcome, result: Any, rows: dict[str, list]) -> d
     }
 
 
-def table_bytes(table: pa.Table) -> bytes:
-    """The exact bytes `write_parquet_atomic` writes for a table."""
-    sink = io.BytesIO()
-    pq.write_table(table, sink, compression="zstd", row_group_size=50_000)
-    return sink.getvalue()
-
-
 def file_entries(tables: dict[str, pa.Table]) -> list[dict[str, Any]]:
     """Per table file: name, sha256, rows, bytes on disk and in memory."""
     entries = []
     for name in TABLE_NAMES:
-        data = table_bytes(tables[name])
+        data = parquet_bytes(tables[name])
         entries.append(
             {
                 "path": table_file(name),
@@ -207,9 +207,11 @@ def file_entries(tables: dict[str, pa.Table]) -> list[dict[str, Any]]:
 def write_tables(folder: Path, build: BuildResult, version: str | None) -> dict[str, Any]:
     """Write every table and `manifest.json` into `folder`; return the manifest."""
     for name in TABLE_NAMES:
-        write_parquet_atomic(build.tables[name], folder / table_file(name))
+        write_bytes_atomic(folder / table_file(name), parquet_bytes(build.tables[name]))
     manifest = {"version": version, **build.manifest, "files": file_entries(build.tables)}
-    write_text_atomic(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(
+        folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    )
     return manifest
 
 

@@ -67,8 +67,9 @@ class Cleaned:
     categories: tuple[str, ...]
 
 
-def clean_draft(draft: Draft, *, post_id: str, provenance: Provenance, source: str,
-                platform: str, language: str) -> Cleaned:
+def clean_draft(
+    draft: Draft, *, post_id: str, provenance: Provenance, source: str, platform: str, language: str
+) -> Cleaned:
     """Turn a draft into a cleaned `Post`, or a `Dropped` when no text is left."""
     categories = line_categories(draft)
     body = [

@@ -46,7 +46,9 @@ def cmd_card(args: argparse.Namespace) -> int:
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="statemedia", description=__doc__.splitlines()[0])
-    parser.add_argument("--root", default=str(REPO_ROOT), help="repository root (default: this clone)")
+    parser.add_argument(
+        "--root", default=str(REPO_ROOT), help="repository root (default: this clone)"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     build = sub.add_parser("build", help="rebuild the dataset from seeds/ into dataset/build/")
@@ -59,11 +61,16 @@ def make_parser() -> argparse.ArgumentParser:
     release.set_defaults(func=cmd_release)
 
     verify = sub.add_parser("verify", help="re-hash every release against its manifest")
-    verify.add_argument("--reproduce", action="store_true",
-                        help="also rebuild from seeds/ and compare with the newest release")
+    verify.add_argument(
+        "--reproduce",
+        action="store_true",
+        help="also rebuild from seeds/ and compare with the newest release",
+    )
     verify.set_defaults(func=cmd_verify)
 
-    card = sub.add_parser("card", help="regenerate dataset/README.md, croissant and DATACARD numbers")
+    card = sub.add_parser(
+        "card", help="regenerate dataset/README.md, croissant and DATACARD numbers"
+    )
     card.add_argument("--check", action="store_true", help="fail if anything generated is stale")
     card.set_defaults(func=cmd_card)
 

@@ -24,7 +24,7 @@ class BuildPaths:
 class SplitConfig:
     """Seed and ratios of the hash-based train / validation / test split."""
 
-    seed: str = "statemedia-split-v1"
+    seed: str = "statemedia-split-v2"
     train: float = 0.8
     validation: float = 0.1
     test: float = 0.1
@@ -35,7 +35,9 @@ def from_table(cls: type[T], table: dict[str, Any], where: str) -> T:
     known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(table) - known)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
     return cls(**table)
 
 

@@ -41,8 +41,6 @@ from functools import cache
 
 import numpy as np
 import xxhash
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from statemedia.errors import ConfigError
 
@@ -55,8 +53,8 @@ _POLY_INV = pow(_POLY, -1, 2**64)
 _SHINGLE_MULT = _U64(0xC2B2AE3D27D4EB4F)
 _PAD_START = _U64(0x5A17_0001_0000_0001)
 _PAD_END = _U64(0x5A17_0002_0000_0002)
-_BATCH_CHARS = 4_000_000  # bounds the per-batch numpy temporaries to a few hundred MB
-_VERIFY_ELEMENTS = 8_000_000  # shingles gathered at once when verifying pairs
+_BATCH_CHARS = 400_000  # per batch: numpy temporaries of a few MB stay in reused heap memory
+_VERIFY_ELEMENTS = 1_000_000  # shingles gathered at once when verifying pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +67,9 @@ class DedupConfig:
     rows: int = 8  # signature rows per band
     threshold: float = 0.8  # minimum exact Jaccard of shingle sets to merge
     seed: int = 1  # seeds the MinHash permutations
-    boilerplate_min_posts: int = 10  # a line in >= this many distinct posts of a source is boilerplate
+    boilerplate_min_posts: int = (
+        10  # a line in >= this many distinct posts of a source is boilerplate
+    )
 
     def __post_init__(self) -> None:
         if self.shingle_words < 1:
@@ -113,7 +113,9 @@ class DedupResult:
 
     kept: list[str]
     matches: list[Match]
-    cluster_of: dict[str, str]  # post_id -> kept post_id of its cluster (a kept post maps to itself)
+    cluster_of: dict[
+        str, str
+    ]  # post_id -> kept post_id of its cluster (a kept post maps to itself)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -259,7 +261,9 @@ def _normal_strings(words: _Words) -> list[str]:
     prev = np.zeros(len(cps), dtype=bool)
     prev[1:] = is_word[:-1]
     separator = cps == 0
-    keep = is_word | separator | (prev & ~is_word)  # the first non-word after a word becomes a space
+    keep = (
+        is_word | separator | (prev & ~is_word)
+    )  # the first non-word after a word becomes a space
     out = np.where(is_word | separator, cps, 32).astype("<u4")[keep]
     text = out.tobytes().decode("utf-32-le", "surrogatepass")
     return [part.rstrip(" ") for part in text.split("\x00")]
@@ -357,7 +361,9 @@ class Sketch:
 @cache
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Affine maps x -> a*x + b mod 2**32 (a odd, so each is a permutation), derived from the seed."""
-    a = [xxhash.xxh3_64_intdigest(f"{seed}:a:{i}".encode()) & 0xFFFFFFFF | 1 for i in range(num_perm)]
+    a = [
+        xxhash.xxh3_64_intdigest(f"{seed}:a:{i}".encode()) & 0xFFFFFFFF | 1 for i in range(num_perm)
+    ]
     b = [xxhash.xxh3_64_intdigest(f"{seed}:b:{i}".encode()) & 0xFFFFFFFF for i in range(num_perm)]
     return np.array(a, dtype=np.uint32), np.array(b, dtype=np.uint32)
 
@@ -539,11 +545,7 @@ class NearDuplicateIndex:
             return empty
         sims = jaccard_pairs(shingles, offsets, left, right)
         ok = sims >= self.config.threshold
-        graph = coo_matrix(
-            (np.ones(int(ok.sum()), dtype=np.int8), (left[ok], right[ok])), shape=(n, n)
-        )
-        _, component = connected_components(graph, directed=False)
-        return _greedy_split(component, priority, shingles, offsets, self.config.threshold)
+        return _greedy_split(left[ok], right[ok], sims[ok], priority)
 
 
 def _band_keys(signatures: np.ndarray, config: DedupConfig) -> np.ndarray:
@@ -589,36 +591,41 @@ def _candidates(
 
 
 def _greedy_split(
-    component: np.ndarray,
-    priority: np.ndarray,
-    shingles: np.ndarray,
-    offsets: np.ndarray,
-    threshold: float,
+    left: np.ndarray, right: np.ndarray, sims: np.ndarray, priority: np.ndarray
 ) -> NearCluster:
-    """Split components into stars: best-priority post kept, members within threshold removed."""
-    counts = np.bincount(component)
-    members = np.flatnonzero(counts[component] > 1)
-    group = component[members]
-    kept_out, removed_out, sim_out = [], [], []
-    while len(members):
-        order = np.lexsort((priority[members], group))
-        members, group = members[order], group[order]
-        first = np.concatenate(([True], group[1:] != group[:-1]))
-        head = members[np.maximum.accumulate(np.where(first, np.arange(len(members)), 0))]
-        rest = ~first
-        sims = jaccard_pairs(shingles, offsets, head[rest], members[rest])
-        joined = sims >= threshold
-        kept_out.append(head[rest][joined])
-        removed_out.append(members[rest][joined])
-        sim_out.append(sims[joined])
-        members, group = members[rest][~joined], group[rest][~joined]
-        sizes = np.bincount(group)
-        alive = sizes[group] > 1 if len(group) else np.zeros(0, dtype=bool)
-        members, group = members[alive], group[alive]
-    if not kept_out:
-        return NearCluster(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    """Greedy stars over verified edges: in priority order, an unassigned post is kept and takes
+    every unassigned neighbour; every removed post is thus within the threshold of its kept post."""
+    # Each edge twice (both directions), grouped by its first end.
+    src = np.concatenate([left, right])
+    dst = np.concatenate([right, left])
+    sim = np.concatenate([sims, sims])
+    by_src = np.lexsort((priority[dst], priority[src]))
+    src, dst, sim = src[by_src], dst[by_src], sim[by_src]
+    nodes, first = np.unique(src, return_index=True)
+    nodes = nodes[np.argsort(priority[nodes], kind="stable")]
+    first_of = dict(zip(src[first].tolist(), first.tolist(), strict=True))
+    count_of = dict(zip(*np.unique(src, return_counts=True), strict=True))
+    dst_l, sim_l = dst.tolist(), sim.tolist()
+    assigned: set[int] = set()
+    kept_out: list[int] = []
+    removed_out: list[int] = []
+    sim_out: list[float] = []
+    for node in nodes.tolist():
+        if node in assigned:
+            continue
+        start = first_of[node]
+        for e in range(start, start + int(count_of[node])):
+            other = dst_l[e]
+            if other not in assigned:
+                assigned.add(other)
+                kept_out.append(node)
+                removed_out.append(other)
+                sim_out.append(sim_l[e])
+        assigned.add(node)
     return NearCluster(
-        np.concatenate(kept_out), np.concatenate(removed_out), np.concatenate(sim_out)
+        np.array(kept_out, dtype=np.int64),
+        np.array(removed_out, dtype=np.int64),
+        np.array(sim_out, dtype=np.float64),
     )
 
 

@@ -81,7 +81,9 @@ def read_manifest(seeds_dir: Path, formats: set[str]) -> list[FileDecl]:
 def decode(path_label: str, data: bytes) -> str:
     """Decode raw bytes as strict UTF-8, refusing empty and binary files."""
     if not data.strip():
-        raise BadInputError(f"{path_label}: file is empty; remove it from the manifest or re-scrape")
+        raise BadInputError(
+            f"{path_label}: file is empty; remove it from the manifest or re-scrape"
+        )
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise BadInputError(

@@ -53,9 +53,13 @@ def compare_with_release(dataset_dir: Path, entries: list[dict]) -> tuple[str | 
     version = newest_version(dataset_dir)
     if version is None:
         return None, []
-    released = {e["path"]: e["sha256"] for e in read_manifest(dataset_dir / "data" / version)["files"]}
+    released = {
+        e["path"]: e["sha256"] for e in read_manifest(dataset_dir / "data" / version)["files"]
+    }
     built = {e["path"]: e["sha256"] for e in entries}
-    return version, sorted(p for p in released.keys() | built.keys() if released.get(p) != built.get(p))
+    return version, sorted(
+        p for p in released.keys() | built.keys() if released.get(p) != built.get(p)
+    )
 
 
 def run_build(root: Path, out: Path | None = None, quiet: bool = False) -> int:
@@ -95,8 +99,10 @@ def run_release(root: Path, version_text: str) -> int:
     dataset_dir = root / config.build.dataset_dir
     final = dataset_dir / "data" / version
     if final.exists():
-        raise ReleaseError(f"{final} already exists: released versions are never modified; "
-                           "choose a new version number")
+        raise ReleaseError(
+            f"{final} already exists: released versions are never modified; "
+            "choose a new version number"
+        )
     newest = newest_version(dataset_dir)
     if newest is not None and _key(version) <= _key(newest):
         raise ReleaseError(f"version {version} is not newer than the newest release {newest}")

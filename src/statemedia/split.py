@@ -41,8 +41,14 @@ def assign_splits(
     previous = previous or {}
     assignment: dict[str, str] = {}
     for cluster_id, members in clusters.items():
-        released = sorted({previous[m] for m in members if m in previous}, key=_PRIORITY.__getitem__)
-        split = released[0] if released else split_for_point(hash_point(config.seed, cluster_id), config)
+        released = sorted(
+            {previous[m] for m in members if m in previous}, key=_PRIORITY.__getitem__
+        )
+        split = (
+            released[0]
+            if released
+            else split_for_point(hash_point(config.seed, cluster_id), config)
+        )
         for member in members:
             assignment[member] = split
     return assignment

@@ -68,10 +68,14 @@ def parse_and_clean(files: Sequence[RawFile]) -> ParseOutcome:
             )
             for line, category in zip(draft.lines, cleaned.categories, strict=True):
                 if line.number in category_of:
-                    raise AssertionError(f"{raw.repo_path}:{line.number} assigned twice by {parser_name}")
+                    raise AssertionError(
+                        f"{raw.repo_path}:{line.number} assigned twice by {parser_name}"
+                    )
                 # A teaser is kept as its own record kind, but its lines are navigation in the account.
                 category_of[line.number] = (
-                    "link_teaser" if draft.kind == "link_teaser" and category != "blank" else category
+                    "link_teaser"
+                    if draft.kind == "link_teaser" and category != "blank"
+                    else category
                 )
             if isinstance(cleaned.record, Post):
                 outcome.posts.append(cleaned.record)

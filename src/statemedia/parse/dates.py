@@ -13,9 +13,20 @@ from datetime import date
 MONTHS = {
     name: number
     for number, name in enumerate(
-        (
-            "january february march april may june july august september october november december"
-        ).split(),
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
         start=1,
     )
 }

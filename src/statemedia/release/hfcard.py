@@ -65,7 +65,9 @@ def card_metadata(dataset_dir: Path) -> dict[str, Any]:
         manifest = read_manifest(dataset_dir / "data" / version)
         entries = {entry["table"]: entry for entry in manifest["files"]}
         groups = ((version, SPLITS), (f"{version}-link_teasers", ("link_teasers",)))
-        for config_name, tables in groups:
+        for config_name, all_tables in groups:
+            # `datasets` refuses a declared split with no rows, so an empty table is left out.
+            tables = [t for t in all_tables if entries[t]["rows"]]
             config: dict[str, Any] = {"config_name": config_name}
             if config_name == versions[-1]:
                 config["default"] = True
@@ -117,8 +119,13 @@ def card_metadata(dataset_dir: Path) -> dict[str, Any]:
 
 
 def _size_category(rows: int) -> str:
-    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
-                        (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
+    for limit, name in (
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+        (10_000_000, "1M<n<10M"),
+    ):
         if rows < limit:
             return name
     return "10M<n<100M"
@@ -127,8 +134,8 @@ def _size_category(rows: int) -> str:
 def render_card(dataset_dir: Path) -> str:
     """The full text of `dataset/README.md`."""
     versions = release_versions(dataset_dir)
-    meta = yaml.safe_dump(card_metadata(dataset_dir), sort_keys=False, allow_unicode=True, width=100)
-    body = CARD_BODY.format(
-        oldest=versions[0], newest=versions[-1], versions=", ".join(versions)
+    meta = yaml.safe_dump(
+        card_metadata(dataset_dir), sort_keys=False, allow_unicode=True, width=100
     )
+    body = CARD_BODY.format(oldest=versions[0], newest=versions[-1], versions=", ".join(versions))
     return f"---\n{meta}---\n\n{body}"

@@ -7,6 +7,7 @@ temporary name and renamed: readers never see half a file.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -73,13 +74,25 @@ def _hf_features() -> dict[str, Any]:
     return {item["name"]: convert(item) for item in card_features()}
 
 
-def write_parquet_atomic(table: pa.Table, path: Path) -> None:
-    """Write `table` to `path` through a temporary file in the same folder."""
+def parquet_bytes(table: pa.Table) -> bytes:
+    """The exact Parquet bytes of a release table (zstd, row groups of at most 50,000 rows).
+
+    An empty table is written with no row group at all: `datasets` cannot read a zero-row group.
+    """
+    sink = io.BytesIO()
+    with pq.ParquetWriter(sink, table.schema, compression="zstd") as writer:
+        if table.num_rows:
+            writer.write_table(table, row_group_size=50_000)
+    return sink.getvalue()
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write bytes to `path` through a temporary file in the same folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
     try:
-        pq.write_table(table, tmp, compression="zstd", row_group_size=50_000)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.chmod(tmp, 0o644)  # mkstemp creates 0600; released files are world-readable
         os.replace(tmp, path)
     except BaseException:
@@ -88,14 +101,5 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> None:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write a text file through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write a UTF-8 text file atomically."""
+    write_bytes_atomic(path, text.encode("utf-8"))

@@ -1,0 +1,136 @@
+"""Releases end to end: deterministic Parquet, immutability, verification, and the real
+`datasets.load_dataset` on a fresh cache, both the newest release and a pinned one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import datasets
+import pyarrow.parquet as pq
+import pytest
+
+from statemedia.build import TABLE_NAMES, file_entries, table_file
+from statemedia.cli import main
+from statemedia.config import load_config
+from statemedia.errors import ReleaseError
+from statemedia.pipeline import run_release
+from statemedia.release.layout import newest_version, release_versions, verify_releases
+from statemedia.release.schema import validate_rows
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def scratch_repo(tmp_path: Path) -> Path:
+    """A repository with the real seeds and config but no releases."""
+    root = tmp_path / "repo"
+    shutil.copytree(REPO / "seeds", root / "seeds")
+    shutil.copy(REPO / "statemedia.toml", root / "statemedia.toml")
+    return root
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory) -> Path:
+    root = scratch_repo(tmp_path_factory.mktemp("rel"))
+    assert main(["--root", str(root), "release", "--version", "1.0.0"]) == 0
+    # A second release from a seeds folder with one more raw file.
+    extra = root / "seeds" / "900_extra.txt"
+    extra.write_text("New title\n\nMonday, 2 May, 2022 - 10:00\n\nA brand new article body.\n")
+    manifest = root / "seeds" / "manifest.toml"
+    import hashlib
+
+    digest = hashlib.sha256(extra.read_bytes()).hexdigest()
+    manifest.write_text(
+        manifest.read_text()
+        + f'\n[[files]]\npath = "900_extra.txt"\nsha256 = "{digest}"\nsource = "sputnik"\n'
+        'platform = "web"\nformat = "sputnik_article"\nlanguage = "en"\ncollection = "test"\n'
+    )
+    assert main(["--root", str(root), "release", "--version", "1.1.0"]) == 0
+    return root
+
+
+def test_same_inputs_give_byte_identical_parquet(tmp_path):
+    from statemedia.build import build_tables
+
+    config = load_config(REPO / "statemedia.toml")
+    first = file_entries(build_tables(REPO, config).tables)
+    second = file_entries(build_tables(REPO, config).tables)
+    assert first == second
+
+
+def test_load_dataset_gives_newest_and_pinned_releases(released, tmp_path):
+    newest = datasets.load_dataset(str(released / "dataset"), cache_dir=str(tmp_path / "c1"))
+    assert set(newest) == {"train", "validation", "test"}
+    pinned = datasets.load_dataset(
+        str(released / "dataset"), "v1.0.0", cache_dir=str(tmp_path / "c2")
+    )
+    total = lambda ds: sum(ds[s].num_rows for s in ds)  # noqa: E731
+    assert total(newest) == total(pinned) + 1
+    features = newest["train"].features
+    assert features["published_date"].dtype == "date32"
+    assert features["provenance"]["line_start"].dtype == "int64"
+    row = newest["train"][0]
+    assert row["provenance"]["source_file"].startswith("seeds/")
+    assert set(row) >= {"post_id", "source", "platform", "title", "text", "published_date",
+                        "date_confidence", "date_evidence", "forwarded_from", "hashtags",
+                        "language", "url", "provenance", "duplicates"}
+
+
+def test_adding_posts_never_moves_a_released_post(released):
+    def splits(version):
+        found = {}
+        for split in ("train", "validation", "test"):
+            path = released / "dataset" / "data" / version / table_file(split)
+            for post_id in pq.read_table(path, columns=["post_id"]).column(0).to_pylist():
+                found[post_id] = split
+        return found
+
+    old, new = splits("v1.0.0"), splits("v1.1.0")
+    assert {k: new[k] for k in old} == old
+    assert len(new) == len(old) + 1
+
+
+def test_release_refuses_to_overwrite_and_changes_nothing(released):
+    before = (released / "dataset" / "data" / "v1.0.0" / "manifest.json").read_bytes()
+    with pytest.raises(ReleaseError, match="already exists"):
+        run_release(released, "1.0.0")
+    assert main(["--root", str(released), "release", "--version", "v1.0.0"]) != 0
+    assert (released / "dataset" / "data" / "v1.0.0" / "manifest.json").read_bytes() == before
+    assert not list((released / "dataset" / "data").glob(".*partial"))
+
+
+def test_verify_names_the_file_when_one_byte_changes(released, tmp_path, capsys):
+    copy = tmp_path / "copy"
+    shutil.copytree(released, copy)
+    assert main(["--root", str(copy), "verify"]) == 0
+    target = copy / "dataset" / "data" / "v1.0.0" / table_file("test")
+    data = bytearray(target.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    target.write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main(["--root", str(copy), "verify"]) == 1
+    out = capsys.readouterr().out
+    assert f"v1.0.0/{table_file('test')}: sha256" in out
+    assert len(verify_releases(copy / "dataset")) == 1
+
+
+def test_committed_releases_verify_and_the_newest_is_reproduced_from_seeds(capsys):
+    assert release_versions(REPO / "dataset"), "no committed release"
+    assert main(["--root", str(REPO), "verify", "--reproduce"]) == 0, capsys.readouterr().out
+
+
+def test_every_committed_row_validates_against_the_schema():
+    version = newest_version(REPO / "dataset")
+    folder = REPO / "dataset" / "data" / version
+    for name in TABLE_NAMES:
+        rows = pq.read_table(folder / table_file(name)).to_pylist()
+        for row in rows:
+            row["published_date"] = row["published_date"] and row["published_date"].isoformat()
+        assert validate_rows(rows) == []
+
+
+def test_schema_validation_catches_a_bad_row():
+    row = {"post_id": "x", "record_kind": "tweet"}
+    errors = validate_rows([row])
+    assert any("record_kind" in e and "tweet" in e for e in errors)
+    assert any("required property" in e for e in errors)
