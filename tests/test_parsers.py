@@ -47,7 +47,10 @@ def test_tass_dump_recovers_headline_subheading_caption_and_inferred_date():
     drafts = parse("tass_dump", text).drafts
     assert [(d.title, d.subtitle) for d in drafts] == [
         ("Headline one", "Subheading one"),
-        (None, "A long subheading of an article whose headline line was lost by the scraper somewhere"),
+        (
+            None,
+            "A long subheading of an article whose headline line was lost by the scraper somewhere",
+        ),
     ]
     # New Year: the dateline's year is the one closest to the header date.
     assert [d.published_date for d in drafts] == [date(2023, 1, 1), date(2022, 12, 30)]
@@ -65,8 +68,14 @@ def test_tass_page_teasers_become_records():
     assert drafts[1].title == "T1 headline"
     cats = categories("tass_page", text)
     assert [cats[n] for n in (1, 2, 3, 5, 7, 8, 10, 14)] == [
-        "scraper_header", "template_debris", "page_navigation", "post_title", "post_subtitle",
-        "post_metadata", "post_body", "link_anchor",
+        "scraper_header",
+        "template_debris",
+        "page_navigation",
+        "post_title",
+        "post_subtitle",
+        "post_metadata",
+        "post_body",
+        "link_anchor",
     ]
 
 
@@ -77,7 +86,9 @@ def test_tass_page_refuses_junk_among_teasers():
 
 
 def test_sputnik_date_line_is_stated():
-    drafts = parse("sputnik_article", "Title\n\nMonday, 2 May, 2022 - 10:00\n\nBody.\n\nSource: x\n").drafts
+    drafts = parse(
+        "sputnik_article", "Title\n\nMonday, 2 May, 2022 - 10:00\n\nBody.\n\nSource: x\n"
+    ).drafts
     assert drafts[0].published_date == date(2022, 5, 2)
     assert drafts[0].date_confidence == "stated"
     assert read_sputnik_date_line("Monday, 31 February, 2022 - 10:00") is None
@@ -91,12 +102,20 @@ def test_forwards_collapse_repeated_body_and_split_unforwarded_posts():
     )
     parsed = parse("telegram_forwards", text)
     assert [(d.lines[0].number, d.lines[-1].number, d.forwarded_from) for d in parsed.drafts] == [
-        (1, 8, "Chan"), (9, 13, None), (14, 18, "Chan"),
+        (1, 8, "Chan"),
+        (9, 13, None),
+        (14, 18, "Chan"),
     ]
     cats = categories("telegram_forwards", text)
     assert [cats[n] for n in range(1, 9)] == [
-        "post_metadata", "post_body", "post_body", "link_anchor", "post_body",
-        "repeated_body", "repeated_body", "repeated_body",
+        "post_metadata",
+        "post_body",
+        "post_body",
+        "link_anchor",
+        "post_body",
+        "repeated_body",
+        "repeated_body",
+        "repeated_body",
     ]
     assert cats[18] == "repeated_body"
 
@@ -117,8 +136,13 @@ def test_web_preview_boundaries_placeholders_and_live_anchors():
     assert parsed.drafts[2].published_date is None
     cats = categories("telegram_web_preview", text)
     assert [cats[n] for n in (1, 4, 8, 9, 10, 12, 14)] == [
-        "channel_header", "channel_header", "placeholder", "placeholder", "post_body",
-        "link_anchor", "link_anchor",
+        "channel_header",
+        "channel_header",
+        "placeholder",
+        "placeholder",
+        "post_body",
+        "link_anchor",
+        "link_anchor",
     ]
 
 
@@ -131,9 +155,14 @@ def test_anniversary_formula_gives_an_inferred_date():
 @pytest.mark.parametrize(
     ("line", "anchor"),
     [
-        ("Read in full", True), ("📄 Read in full", True), ("📺 Watch", True), ("🔴 Facebook", True),
-        ("🔴 Russia's MFA website", True), ("🔴 #LIVE: Briefing", False),
-        ("Read in full the statement of the Ministry.", False), ("🔴 Breaking: a long sentence here.", False),
+        ("Read in full", True),
+        ("📄 Read in full", True),
+        ("📺 Watch", True),
+        ("🔴 Facebook", True),
+        ("🔴 Russia's MFA website", True),
+        ("🔴 #LIVE: Briefing", False),
+        ("Read in full the statement of the Ministry.", False),
+        ("🔴 Breaking: a long sentence here.", False),
     ],
 )
 def test_link_anchor_rule(line, anchor):
@@ -150,7 +179,10 @@ def test_normalise_line(raw, clean):
 
 
 def test_hashtags_kept_in_order_once():
-    assert extract_hashtags("at the #UN, #BRICS and the #UN again; url.com/#frag") == ("UN", "BRICS")
+    assert extract_hashtags("at the #UN, #BRICS and the #UN again; url.com/#frag") == (
+        "UN",
+        "BRICS",
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -158,12 +190,26 @@ def test_hashtags_kept_in_order_once():
     fmt=st.sampled_from(sorted(registry())),
     lines=st.lists(
         st.one_of(
-            st.sampled_from([
-                "", " date 2021-06-27 t", "Read more", "Read in full", "Forwarded from X",
-                "MOSCOW, June 28. /TASS/. Body.", "Please open Telegram to view this post",
-                "VIEW IN TELEGRAM", "Download Telegram", "1K subscribers", "🔴 #LIVE: x",
-                "🔴 Ruptly", "Wednesday, 4 August, 2021 - 22:07", "Source: x", "{{x}}", "#Tag",
-            ]),
+            st.sampled_from(
+                [
+                    "",
+                    " date 2021-06-27 t",
+                    "Read more",
+                    "Read in full",
+                    "Forwarded from X",
+                    "MOSCOW, June 28. /TASS/. Body.",
+                    "Please open Telegram to view this post",
+                    "VIEW IN TELEGRAM",
+                    "Download Telegram",
+                    "1K subscribers",
+                    "🔴 #LIVE: x",
+                    "🔴 Ruptly",
+                    "Wednesday, 4 August, 2021 - 22:07",
+                    "Source: x",
+                    "{{x}}",
+                    "#Tag",
+                ]
+            ),
             st.text(max_size=40).map(lambda s: s.replace("\n", " ")),
         ),
         max_size=30,

@@ -71,9 +71,22 @@ def test_load_dataset_gives_newest_and_pinned_releases(released, tmp_path):
     assert features["provenance"]["line_start"].dtype == "int64"
     row = newest["train"][0]
     assert row["provenance"]["source_file"].startswith("seeds/")
-    assert set(row) >= {"post_id", "source", "platform", "title", "text", "published_date",
-                        "date_confidence", "date_evidence", "forwarded_from", "hashtags",
-                        "language", "url", "provenance", "duplicates"}
+    assert set(row) >= {
+        "post_id",
+        "source",
+        "platform",
+        "title",
+        "text",
+        "published_date",
+        "date_confidence",
+        "date_evidence",
+        "forwarded_from",
+        "hashtags",
+        "language",
+        "url",
+        "provenance",
+        "duplicates",
+    }
 
 
 def test_adding_posts_never_moves_a_released_post(released):

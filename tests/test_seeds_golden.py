@@ -27,14 +27,15 @@ def words(text: str) -> list[str]:
     """The golden file's word convention: drop symbols (emoji), keycap marks, tokens without letters."""
     text = text.replace("\u00a0", " ")
     kept = "".join(
-        ch for ch in text
-        if unicodedata.category(ch) != "So" and ch not in "\ufe0f\u20e3\u200d"
+        ch for ch in text if unicodedata.category(ch) != "So" and ch not in "\ufe0f\u20e3\u200d"
     )
     return [token for token in kept.split() if any(c.isalnum() for c in token)]
 
 
 def body_words(post) -> list[str]:
-    lines = [line for line in post.text.split("\n") if not all(w.startswith("#") for w in line.split())]
+    lines = [
+        line for line in post.text.split("\n") if not all(w.startswith("#") for w in line.split())
+    ]
     return words("\n".join(lines))
 
 
@@ -56,7 +57,9 @@ def test_every_post_matches_the_hand_reading(seed_outcome, name):
     for post, expected in zip(posts_of(seed_outcome, name), GOLDEN[name]["posts"], strict=True):
         where = (name, expected["line_start"])
         assert (post.provenance.line_start, post.provenance.line_end) == (
-            expected["block_start"], expected["block_end"]), where
+            expected["block_start"],
+            expected["block_end"],
+        ), where
         assert post.title == expected["title"], where
         assert post.forwarded_from == expected["forwarded_from"], where
         got = body_words(post)
@@ -67,7 +70,8 @@ def test_every_post_matches_the_hand_reading(seed_outcome, name):
             assert post.published_date is None and post.date_confidence == "unknown"
             continue
         assert (post.published_date.isoformat() if post.published_date else None) == expected[
-            "published_date"], where
+            "published_date"
+        ], where
         assert post.date_confidence == expected["date_confidence"], where
 
 
@@ -76,7 +80,9 @@ def test_link_teasers_match_the_hand_reading(seed_outcome):
     teasers = posts_of(seed_outcome, name, "link_teaser")
     for teaser, expected in zip(teasers, GOLDEN[name]["link_teasers"], strict=True):
         assert (teaser.provenance.line_start, teaser.provenance.line_end) == (
-            expected["line_start"], expected["line_end"])
+            expected["line_start"],
+            expected["line_end"],
+        )
         assert teaser.title == expected["headline"]
         assert teaser.text == expected["summary"]
 
@@ -90,9 +96,22 @@ def test_account_covers_every_line_and_character(seed_outcome, repo_root, name):
 
 
 BOILERPLATE = [
-    "Please open Telegram to view this post", "VIEW IN TELEGRAM", "Read in full", "{{", "}}",
-    "53.6K subscribers", "Download Telegram", " date 20", "All news", "Updated at", "Read more",
-    "🔴 Facebook", "🔴 Ruptly", "X (ex-Twitter)", "📺 Watch", "Forwarded from",
+    "Please open Telegram to view this post",
+    "VIEW IN TELEGRAM",
+    "Read in full",
+    "{{",
+    "}}",
+    "53.6K subscribers",
+    "Download Telegram",
+    " date 20",
+    "All news",
+    "Updated at",
+    "Read more",
+    "🔴 Facebook",
+    "🔴 Ruptly",
+    "X (ex-Twitter)",
+    "📺 Watch",
+    "Forwarded from",
 ]
 
 

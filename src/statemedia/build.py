@@ -63,9 +63,9 @@ def keep_rank(post: Post) -> tuple:
     )
 
 
-def dedup_text(post: Post) -> str:
+def dedup_text(title: str | None, text: str) -> str:
     """What dedup compares: title and text, so teasers with similar summaries keep their headlines."""
-    return f"{post.title}\n{post.text}" if post.title else post.text
+    return f"{title}\n{text}" if title else text
 
 
 @dataclass(slots=True)
@@ -86,7 +86,9 @@ def build_tables(root: Path, config: Config, previous: dict[str, str] | None = N
     if len(posts) != len(outcome.posts):
         raise ReleaseError("two posts share a post_id (a parser bug)")
     items = [
-        DedupItem(post_id=p.post_id, source=p.source, text=dedup_text(p), rank=keep_rank(p))
+        DedupItem(
+            post_id=p.post_id, source=p.source, text=dedup_text(p.title, p.text), rank=keep_rank(p)
+        )
         for p in outcome.posts
     ]
     result = deduplicate(items, config.dedup)
@@ -176,6 +178,7 @@ def stage_counts(outcome: ParseOutcome, result: Any, rows: dict[str, list]) -> d
             "kept": len(outcome.posts),
             "dropped": dict(Counter(d.reason for d in outcome.dropped)),
             "kept_by_kind": dict(sorted(kinds.items())),
+            "records_with_lines_removed": dict(sorted(outcome.posts_touched.items())),
         },
         "dedup": {
             "seen": len(outcome.posts),

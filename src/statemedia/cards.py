@@ -1,35 +1,273 @@
-"""Generated documents: `dataset/README.md` (HF card) and, per release, `croissant.json`; the
-numbers between markers in `DATACARD.md`. `stale_generated` lists those that disagree with the data.
+"""Generated documents, all derived from the newest release: `dataset/README.md` (HF card), each
+release's `croissant.json`, the figures, and the numbers between markers in `DATACARD.md`.
+
+`expected_documents` is the single source; `statemedia card` writes it and `stale_generated`
+(used by `make test`) lists every generated file that disagrees with the data.
 """
 
 from __future__ import annotations
 
+import io
+import re
+from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
+import pyarrow.parquet as pq
+
+from statemedia.release.croissant import render_croissant
 from statemedia.release.hfcard import render_card
-from statemedia.release.writer import write_text_atomic
+from statemedia.release.layout import newest_version, read_manifest, release_versions
+from statemedia.release.writer import write_bytes_atomic
+from statemedia.split import SPLITS
+from statemedia.vocab import vocabulary
+
+DATACARD = "DATACARD.md"
+FIGURES = Path("docs") / "figures"
+MARKER = re.compile(
+    r"(<!-- BEGIN GENERATED: (?P<name>[a-z_]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=name) -->)",
+    re.DOTALL,
+)
+RULE_OF_CATEGORY = {
+    "placeholder": "clean@1 `is_placeholder`: Telegram media placeholders",
+    "link_anchor": "clean@1 `is_link_anchor`: link texts without content",
+    "repeated_body": "telegram_forwards@1: the dump's second copy of a post body",
+}
 
 
-def expected_documents(root: Path) -> dict[Path, str]:
-    """Every generated file and its expected content."""
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _rows(release_dir: Path, manifest: dict) -> dict[str, list[dict]]:
+    return {
+        entry["table"]: pq.read_table(release_dir / entry["path"]).to_pylist()
+        for entry in manifest["files"]
+    }
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "–"
+
+
+def block_composition(version: str, manifest: dict, rows: dict[str, list[dict]]) -> str:
+    """Records per source and kind, date ranges and date confidence."""
+    posts = [row for split in SPLITS for row in rows[split]]
+    by_source: dict[str, list[dict]] = defaultdict(list)
+    for row in posts + rows["link_teasers"]:
+        by_source[row["source"]].append(row)
+    table = []
+    for source in vocabulary("sources"):
+        group = by_source.get(source, [])
+        if not group:
+            continue
+        kinds = Counter(row["record_kind"] for row in group)
+        dates = sorted(row["published_date"] for row in group if row["published_date"])
+        confidence = Counter(row["date_confidence"] for row in group)
+        table.append([
+            f"`{source}`",
+            sum(n for k, n in kinds.items() if k != "link_teaser"),
+            kinds.get("link_teaser", 0),
+            f"{dates[0]} – {dates[-1]}" if dates else "none stated",
+            ", ".join(f"{c}: {confidence[c]}" for c in vocabulary("date_confidence") if confidence[c]),
+        ])
+    intro = (
+        f"Release **{version}**: {len(posts)} posts and articles (train / validation / test) and "
+        f"{len(rows['link_teasers'])} link teasers, from {len(manifest['inputs'])} raw files."
+    )
+    header = ["source", "posts and articles", "link teasers", "publication dates", "date confidence"]
+    return intro + "\n\n" + _table(header, table)
+
+
+def block_line_account(manifest: dict) -> str:
+    """Every raw line by category, per file."""
+    out = []
+    for account in manifest["line_account"]:
+        lines, chars = account["lines"], account["chars"]
+        total_lines, total_chars = sum(lines.values()), sum(chars.values())
+        rows = [
+            [f"`{c}`", n, _pct(n, total_lines), chars.get(c, 0), _pct(chars.get(c, 0), total_chars)]
+            for c, n in lines.items()
+        ]
+        rows.append(["**total**", total_lines, "100%", total_chars, "100%"])
+        out.append(f"`{account['source_file']}`\n\n" + _table(
+            ["category", "lines", "% lines", "characters", "% characters"], rows))
+    return "\n\n".join(out)
+
+
+def block_preprocessing(manifest: dict) -> str:
+    """Each rule by name and version with the lines and records it affected."""
+    totals: Counter[str] = Counter()
+    for account in manifest["line_account"]:
+        totals.update(account["lines"])
+    clean = manifest["stage_counts"]["clean"]
+    touched = clean.get("records_with_lines_removed", {})
+    rows = [
+        [RULE_OF_CATEGORY[c], totals.get(c, 0), touched.get(c, 0)] for c in RULE_OF_CATEGORY
+    ]
+    outside = [
+        c for c in vocabulary("line_categories")
+        if c not in RULE_OF_CATEGORY and not c.startswith("post_") and c != "link_teaser"
+    ]
+    rows += [[f"parser: `{c}` lines outside any post", totals.get(c, 0), "–"] for c in outside]
+    dropped = clean["dropped"] or {}
+    versions = manifest["versions"]
+    text = (
+        f"Built with parsers {', '.join(f'`{p}`' for p in versions['parsers'])}, cleaning "
+        f"`{versions['clean']}`. Records seen by cleaning: {clean['seen']}; kept: {clean['kept']}; "
+        f"dropped: {sum(dropped.values())}"
+        + (f" ({', '.join(f'{r}: {n}' for r, n in dropped.items())})" if dropped else "")
+        + ". Every kept text is Unicode NFC with runs of spaces collapsed and one paragraph per line."
+    )
+    return text + "\n\n" + _table(["rule", "lines", "records affected"], rows)
+
+
+def block_dedup(manifest: dict) -> str:
+    """Method, parameters and every merge."""
+    config, counts = manifest["config"]["dedup"], manifest["stage_counts"]["dedup"]
+    removed = counts["removed"] or {}
+    text = (
+        f"`{manifest['versions']['dedup']}`: exact duplicates of normalised text, then near "
+        f"duplicates: MinHash ({config['num_perm']} permutations, {config['bands']} bands × "
+        f"{config['rows']} rows) over word {config['shingle_words']}-gram shingles, every "
+        f"candidate verified by exact Jaccard ≥ {config['threshold']}. Seen {counts['seen']}, "
+        f"kept {counts['kept']}, removed {sum(removed.values())}"
+        + (f" ({', '.join(f'{m}: {n}' for m, n in removed.items())})" if removed else "")
+        + "."
+    )
+    merged = manifest["dedup"]["merged"]
+    if not merged:
+        return text + " No pair in this release reached the threshold."
+    rows = [
+        [m["kept_lines"], m["removed_lines"], m["method"], f"{m['similarity']:.3f}"] for m in merged
+    ]
+    return text + "\n\n" + _table(["kept", "removed copy", "method", "similarity"], rows)
+
+
+def block_splits(manifest: dict, rows: dict[str, list[dict]]) -> str:
+    """Rows per split and source."""
+    config = manifest["config"]["split"]
+    sources = [s for s in vocabulary("sources") if any(r["source"] == s for t in SPLITS for r in rows[t])]
+    table = [
+        [split, len(rows[split]), *(sum(r["source"] == s for r in rows[split]) for s in sources)]
+        for split in SPLITS
+    ]
+    text = (
+        f"`{manifest['versions']['split']}`: sha256 of the seed `{config['seed']}` and the duplicate "
+        f"cluster id; target ratios {config['train']} / {config['validation']} / {config['test']}. "
+        "With so few posts the realised shares differ from the targets."
+    )
+    return text + "\n\n" + _table(["split", "rows", *(f"`{s}`" for s in sources)], table)
+
+
+def block_annotation(manifest: dict) -> str:
+    """Human labels in the release, or the plain statement that there are none."""
+    labels = manifest.get("annotations")
+    if not labels:
+        return "No human labels yet: this release contains no topic or stance labels."
+    return labels["card_table"]
+
+
+def figures(rows: dict[str, list[dict]]) -> dict[str, bytes]:
+    """PNG figures: posts per source over time (stated or inferred dates) and text length by source."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    posts = [row for split in SPLITS for row in rows[split]]
+    sources = [s for s in vocabulary("sources") if any(r["source"] == s for r in posts)]
+    out = {}
+    fig, ax = plt.subplots(figsize=(7, 3.2), dpi=100)
+    for source in sources:
+        months = Counter(
+            r["published_date"].strftime("%Y-%m") for r in posts
+            if r["source"] == source and r["published_date"]
+        )
+        if months:
+            keys = sorted(months)
+            ax.plot(keys, [months[k] for k in keys], marker="o", linestyle="", label=source)
+    undated = sum(1 for r in posts if not r["published_date"])
+    ax.set_title(f"Posts per month by source (dated posts only; {undated} undated)")
+    ax.set_ylabel("posts")
+    ax.legend(fontsize=7)
+    ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+    fig.tight_layout()
+    out["posts_per_month.png"] = _png(fig)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(7, 3.2), dpi=100)
+    ax.boxplot([[len(r["text"]) for r in posts if r["source"] == s] for s in sources])
+    ax.set_xticks(range(1, len(sources) + 1), sources, fontsize=7)
+    ax.set_ylabel("characters")
+    ax.set_title("Text length by source")
+    fig.tight_layout()
+    out["text_length_by_source.png"] = _png(fig)
+    plt.close(fig)
+    return out
+
+
+def _png(fig: Any) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})  # no version string: stable bytes
+    return buffer.getvalue()
+
+
+def render_datacard(text: str, blocks: dict[str, str]) -> str:
+    """Replace the content between every pair of markers; refuse unknown or missing blocks."""
+    found = {match["name"] for match in MARKER.finditer(text)}
+    if found != set(blocks):
+        raise ValueError(f"{DATACARD}: generated blocks {sorted(found)} != {sorted(blocks)}")
+    return MARKER.sub(lambda m: f"{m.group(1)}{blocks[m['name']].strip()}\n{m.group(4)}", text)
+
+
+def expected_documents(root: Path) -> dict[Path, bytes]:
+    """Every generated file and its expected bytes."""
     dataset_dir = root / "dataset"
-    return {dataset_dir / "README.md": render_card(dataset_dir)}
+    version = newest_version(dataset_dir)
+    if version is None:
+        return {}
+    docs: dict[Path, bytes] = {dataset_dir / "README.md": render_card(dataset_dir).encode()}
+    for each in release_versions(dataset_dir):
+        folder = dataset_dir / "data" / each
+        docs[folder / "croissant.json"] = render_croissant(folder, read_manifest(folder), each).encode()
+    folder = dataset_dir / "data" / version
+    manifest = read_manifest(folder)
+    rows = _rows(folder, manifest)
+    images = figures(rows)
+    for name, data in images.items():
+        docs[root / FIGURES / name] = data
+    plots = "\n\n".join(f"![{name[:-4].replace('_', ' ')}]({FIGURES / name})" for name in images)
+    blocks = {
+        "composition": block_composition(version, manifest, rows),
+        "plots": plots,
+        "line_account": block_line_account(manifest),
+        "preprocessing": block_preprocessing(manifest),
+        "dedup": block_dedup(manifest),
+        "splits": block_splits(manifest, rows),
+        "annotation": block_annotation(manifest),
+    }
+    card = root / DATACARD
+    if card.is_file():
+        docs[card] = render_datacard(card.read_text(encoding="utf-8"), blocks).encode()
+    return docs
 
 
 def stale_generated(root: Path) -> list[str]:
     """Repo-relative names of generated files whose content is out of date."""
-    stale = []
-    for path, text in expected_documents(root).items():
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            stale.append(str(path.relative_to(root)))
-    return stale
+    return [
+        str(path.relative_to(root))
+        for path, data in expected_documents(root).items()
+        if not path.is_file() or path.read_bytes() != data
+    ]
 
 
 def write_generated(root: Path) -> list[str]:
     """Write every generated file that changed; return their names."""
     written = []
-    for path, text in expected_documents(root).items():
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            write_text_atomic(path, text)
+    for path, data in expected_documents(root).items():
+        if not path.is_file() or path.read_bytes() != data:
+            write_bytes_atomic(path, data)
             written.append(str(path.relative_to(root)))
     return written

@@ -26,6 +26,11 @@ class ParseOutcome:
     dropped: list[Dropped] = field(default_factory=list)
     accounts: list[LineAccount] = field(default_factory=list)
     file_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    posts_touched: Counter[str] = field(default_factory=Counter)  # line category -> drafts with one
+
+
+# Line categories inside a draft that a cleaning rule (or the parser's repeat detection) removed.
+REMOVED_INSIDE_POSTS = frozenset({"placeholder", "link_anchor", "repeated_body"})
 
 
 def provenance_of(draft: Draft, raw: RawFile, parser: str) -> Provenance:
@@ -77,6 +82,7 @@ def parse_and_clean(files: Sequence[RawFile]) -> ParseOutcome:
                     if draft.kind == "link_teaser" and category != "blank"
                     else category
                 )
+            outcome.posts_touched.update(REMOVED_INSIDE_POSTS.intersection(cleaned.categories))
             if isinstance(cleaned.record, Post):
                 outcome.posts.append(cleaned.record)
                 counts[cleaned.record.record_kind] += 1

@@ -32,7 +32,7 @@ def test_latest_is_highest_semver_not_lexical(tmp_path) -> None:
     assert release_versions(tmp_path) == ["v1.2.3", "v1.9.0", "v1.10.0"]
     assert resolve_release(tmp_path, "latest") == "v1.10.0"
     assert resolve_release(tmp_path, "v1.9.0") == "v1.9.0"
-    with pytest.raises(BadInputError, match="v2.0.0"):
+    with pytest.raises(BadInputError, match=r"v2\.0\.0"):
         resolve_release(tmp_path, "v2.0.0")
 
 
