@@ -66,18 +66,28 @@ def block_composition(version: str, manifest: dict, rows: dict[str, list[dict]])
         kinds = Counter(row["record_kind"] for row in group)
         dates = sorted(row["published_date"] for row in group if row["published_date"])
         confidence = Counter(row["date_confidence"] for row in group)
-        table.append([
-            f"`{source}`",
-            sum(n for k, n in kinds.items() if k != "link_teaser"),
-            kinds.get("link_teaser", 0),
-            f"{dates[0]} – {dates[-1]}" if dates else "none stated",
-            ", ".join(f"{c}: {confidence[c]}" for c in vocabulary("date_confidence") if confidence[c]),
-        ])
+        table.append(
+            [
+                f"`{source}`",
+                sum(n for k, n in kinds.items() if k != "link_teaser"),
+                kinds.get("link_teaser", 0),
+                f"{dates[0]} – {dates[-1]}" if dates else "none stated",
+                ", ".join(
+                    f"{c}: {confidence[c]}" for c in vocabulary("date_confidence") if confidence[c]
+                ),
+            ]
+        )
     intro = (
         f"Release **{version}**: {len(posts)} posts and articles (train / validation / test) and "
         f"{len(rows['link_teasers'])} link teasers, from {len(manifest['inputs'])} raw files."
     )
-    header = ["source", "posts and articles", "link teasers", "publication dates", "date confidence"]
+    header = [
+        "source",
+        "posts and articles",
+        "link teasers",
+        "publication dates",
+        "date confidence",
+    ]
     return intro + "\n\n" + _table(header, table)
 
 
@@ -92,8 +102,10 @@ def block_line_account(manifest: dict) -> str:
             for c, n in lines.items()
         ]
         rows.append(["**total**", total_lines, "100%", total_chars, "100%"])
-        out.append(f"`{account['source_file']}`\n\n" + _table(
-            ["category", "lines", "% lines", "characters", "% characters"], rows))
+        out.append(
+            f"`{account['source_file']}`\n\n"
+            + _table(["category", "lines", "% lines", "characters", "% characters"], rows)
+        )
     return "\n\n".join(out)
 
 
@@ -104,11 +116,10 @@ def block_preprocessing(manifest: dict) -> str:
         totals.update(account["lines"])
     clean = manifest["stage_counts"]["clean"]
     touched = clean.get("records_with_lines_removed", {})
-    rows = [
-        [RULE_OF_CATEGORY[c], totals.get(c, 0), touched.get(c, 0)] for c in RULE_OF_CATEGORY
-    ]
+    rows = [[RULE_OF_CATEGORY[c], totals.get(c, 0), touched.get(c, 0)] for c in RULE_OF_CATEGORY]
     outside = [
-        c for c in vocabulary("line_categories")
+        c
+        for c in vocabulary("line_categories")
         if c not in RULE_OF_CATEGORY and not c.startswith("post_") and c != "link_teaser"
     ]
     rows += [[f"parser: `{c}` lines outside any post", totals.get(c, 0), "–"] for c in outside]
@@ -149,7 +160,9 @@ def block_dedup(manifest: dict) -> str:
 def block_splits(manifest: dict, rows: dict[str, list[dict]]) -> str:
     """Rows per split and source."""
     config = manifest["config"]["split"]
-    sources = [s for s in vocabulary("sources") if any(r["source"] == s for t in SPLITS for r in rows[t])]
+    sources = [
+        s for s in vocabulary("sources") if any(r["source"] == s for t in SPLITS for r in rows[t])
+    ]
     table = [
         [split, len(rows[split]), *(sum(r["source"] == s for r in rows[split]) for s in sources)]
         for split in SPLITS
@@ -183,7 +196,8 @@ def figures(rows: dict[str, list[dict]]) -> dict[str, bytes]:
     fig, ax = plt.subplots(figsize=(7, 3.2), dpi=100)
     for source in sources:
         months = Counter(
-            r["published_date"].strftime("%Y-%m") for r in posts
+            r["published_date"].strftime("%Y-%m")
+            for r in posts
             if r["source"] == source and r["published_date"]
         )
         if months:
@@ -210,7 +224,9 @@ def figures(rows: dict[str, list[dict]]) -> dict[str, bytes]:
 
 def _png(fig: Any) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})  # no version string: stable bytes
+    fig.savefig(
+        buffer, format="png", metadata={"Software": None}
+    )  # no version string: stable bytes
     return buffer.getvalue()
 
 
@@ -231,7 +247,9 @@ def expected_documents(root: Path) -> dict[Path, bytes]:
     docs: dict[Path, bytes] = {dataset_dir / "README.md": render_card(dataset_dir).encode()}
     for each in release_versions(dataset_dir):
         folder = dataset_dir / "data" / each
-        docs[folder / "croissant.json"] = render_croissant(folder, read_manifest(folder), each).encode()
+        docs[folder / "croissant.json"] = render_croissant(
+            folder, read_manifest(folder), each
+        ).encode()
     folder = dataset_dir / "data" / version
     manifest = read_manifest(folder)
     rows = _rows(folder, manifest)

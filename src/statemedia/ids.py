@@ -15,9 +15,9 @@ def raw_post_id(source: str, raw_text: str, occurrence: int = 1) -> str:
     return f"{source}-{digest}" if occurrence == 1 else f"{source}-{digest}-{occurrence}"
 
 
-def native_post_id(source: str, channel: str, message_id: int | str) -> str:
-    """Id for a post with a platform message id: `<source>-<channel>-<message id>`."""
-    return f"{source}-{channel.lower()}-{message_id}"
+def native_post_id(source: str, native_id: str) -> str:
+    """Id for a post with a platform id such as "MFARussia/12345": `<source>-mfarussia/12345`."""
+    return f"{source}-{native_id.lower()}"
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from statemedia.errors import BadInputError, ConfigError
@@ -29,6 +29,8 @@ class FileDecl:
     format: str
     language: str
     collection: str
+    # Format-specific options, e.g. a channel username for t.me links or a JSONL field mapping.
+    options: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +53,11 @@ def read_manifest(seeds_dir: Path, formats: set[str]) -> list[FileDecl]:
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML: {err}") from err
     known = {f.name for f in fields(FileDecl)}
+    optional = {"options"}
     decls = []
     for k, entry in enumerate(data.get("files", []), start=1):
         where = f"{path} [[files]] #{k}"
-        missing, unknown = sorted(known - set(entry)), sorted(set(entry) - known)
+        missing, unknown = sorted(known - optional - set(entry)), sorted(set(entry) - known)
         if missing or unknown:
             raise ConfigError(f"{where}: missing keys {missing}, unknown keys {unknown}")
         decl = FileDecl(**entry)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from statemedia.account import build_account
 from statemedia.clean import clean_draft
-from statemedia.ids import raw_post_id
+from statemedia.ids import native_post_id, raw_post_id
 from statemedia.inputs import RawFile
 from statemedia.parse import FileContext, registry, split_lines
 from statemedia.records import Draft, Dropped, LineAccount, Post, Provenance
@@ -54,15 +54,21 @@ def parse_and_clean(files: Sequence[RawFile]) -> ParseOutcome:
     seen_raw: Counter[tuple[str, str]] = Counter()
     for raw in files:
         parser_name, parse = parsers[raw.decl.format]
-        ctx = FileContext(raw.repo_path, raw.decl.source, raw.decl.platform, raw.decl.language)
+        ctx = FileContext(
+            raw.repo_path, raw.decl.source, raw.decl.platform, raw.decl.language, raw.decl.options
+        )
         lines = split_lines(raw.text)
         parsed = parse(lines, ctx)
         category_of = dict(parsed.outside)
         counts: Counter[str] = Counter()
         for draft in parsed.drafts:
-            raw_text = "\n".join(line.text for line in draft.lines)
-            seen_raw[(raw.decl.source, raw_text)] += 1
-            post_id = raw_post_id(raw.decl.source, raw_text, seen_raw[(raw.decl.source, raw_text)])
+            if draft.native_id is not None:  # the platform's own id, e.g. "mfarussia/12345"
+                post_id = native_post_id(raw.decl.source, draft.native_id)
+            else:
+                raw_text = "\n".join(line.text for line in draft.lines)
+                seen_raw[(raw.decl.source, raw_text)] += 1
+                occurrence = seen_raw[(raw.decl.source, raw_text)]
+                post_id = raw_post_id(raw.decl.source, raw_text, occurrence)
             cleaned = clean_draft(
                 draft,
                 post_id=post_id,

@@ -212,5 +212,5 @@ def test_credentials_generated_once_then_reused(tmp_path) -> None:
 
 def test_malformed_credentials_file_is_a_config_error(tmp_path) -> None:
     (tmp_path / "credentials.env").write_text("just a line\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="credentials.env:1"):
+    with pytest.raises(ConfigError, match=r"credentials\.env:1"):
         load_credentials(tmp_path, environ={})

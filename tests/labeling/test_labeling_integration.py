@@ -59,7 +59,7 @@ def pushed(ls_server, dataset, tmp_path_factory):
 
 
 def test_push_is_idempotent_and_sets_overlap(pushed, capsys) -> None:
-    gateway, project, task_ids = pushed
+    gateway, project, _ = pushed
     tasks = gateway.tasks(project["id"])
     assert sorted(t["data"]["post_id"] for t in tasks) == POSTS  # latest release, no teaser
     assert {t["data"]["release"] for t in tasks} == {"v0.10.0"}
@@ -72,7 +72,7 @@ def test_push_is_idempotent_and_sets_overlap(pushed, capsys) -> None:
 def test_annotations_pulled_validated_and_agreement_matches_hand_value(
     pushed, ls_server, tmp_path, capsys
 ) -> None:
-    gateway, project, task_ids = pushed
+    gateway, _, task_ids = pushed
     ann1 = gateway.create_user("ann1@example.org", "Ann", "One")
     ann2 = gateway.create_user("ann2@example.org", "Bo", "Two")
     assert ann1 != ann2

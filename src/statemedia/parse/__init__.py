@@ -6,9 +6,10 @@ a category for every line that belongs to no draft. Together they cover every li
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from statemedia.errors import BadInputError
 from statemedia.records import Draft, SourceLine
@@ -22,6 +23,7 @@ class FileContext:
     source: str
     platform: str
     language: str
+    options: Mapping[str, Any] = field(default_factory=dict)  # the manifest's per-file `options`
 
 
 @dataclass(slots=True)
