@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from statemedia.errors import StatemediaError
+from statemedia.labeling.cli import add_annotate_parser
 from statemedia.vocab import REPO_ROOT
 
 
@@ -74,12 +75,7 @@ def make_parser() -> argparse.ArgumentParser:
     card.add_argument("--check", action="store_true", help="fail if anything generated is stale")
     card.set_defaults(func=cmd_card)
 
-    try:
-        from statemedia.labeling.cli import add_annotate_parser
-    except ImportError:  # the labeling package is optional at import time only while it is built
-        pass
-    else:
-        add_annotate_parser(sub)
+    add_annotate_parser(sub)
     return parser
 
 
