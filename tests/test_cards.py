@@ -37,8 +37,17 @@ def test_a_changed_number_in_the_datacard_is_detected(tmp_path):
 def test_hf_card_yaml_declares_every_release_and_the_newest_is_default():
     text = (REPO / "dataset" / "README.md").read_text()
     meta = yaml.safe_load(text.split("---\n")[1])
-    for key in ("pretty_name", "license", "language", "task_categories", "size_categories",
-                "annotations_creators", "source_datasets", "configs", "dataset_info"):
+    for key in (
+        "pretty_name",
+        "license",
+        "language",
+        "task_categories",
+        "size_categories",
+        "annotations_creators",
+        "source_datasets",
+        "configs",
+        "dataset_info",
+    ):
         assert key in meta
     version = newest_version(REPO / "dataset")
     defaults = [c["config_name"] for c in meta["configs"] if c.get("default")]
@@ -60,6 +69,10 @@ def test_citation_cff_validates():
     schema = json.loads((REPO / "schema" / "vendor" / "citation-cff-1.2.0.schema.json").read_text())
     data = yaml.safe_load((REPO / "CITATION.cff").read_text())
     data["date-released"] = str(data["date-released"])
-    jsonschema.validate(data, schema, cls=jsonschema.Draft7Validator,
-                        format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+    jsonschema.validate(
+        data,
+        schema,
+        cls=jsonschema.Draft7Validator,
+        format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER,
+    )
     assert data["version"] == newest_version(REPO / "dataset").lstrip("v")

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -76,12 +77,32 @@ class BuildResult:
     outcome: ParseOutcome
     files: list[RawFile]
     manifest: dict[str, Any]
+    seconds: dict[
+        str, float
+    ]  # per stage; reported by `statemedia build`, never stored in a release
+
+
+class Stopwatch:
+    """Seconds spent per named stage (wall clock, for the build report only)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        """Record the time since the previous lap under `stage`."""
+        now = time.perf_counter()
+        self.seconds[stage] = round(now - self._last, 3)
+        self._last = now
 
 
 def build_tables(root: Path, config: Config, previous: dict[str, str] | None = None) -> BuildResult:
     """Run the whole pipeline over the seeds under `root`; `previous` pins released posts' splits."""
+    watch = Stopwatch()
     files = load_inputs(root / config.build.seeds_dir, root, set(registry()))
+    watch.lap("read")
     outcome = parse_and_clean(files)
+    watch.lap("parse_clean")
     posts = {post.post_id: post for post in outcome.posts}
     if len(posts) != len(outcome.posts):
         raise ReleaseError("two posts share a post_id (a parser bug)")
@@ -92,6 +113,7 @@ def build_tables(root: Path, config: Config, previous: dict[str, str] | None = N
         for p in outcome.posts
     ]
     result = deduplicate(items, config.dedup)
+    watch.lap("dedup")
     links: dict[str, list[DuplicateLink]] = defaultdict(list)
     for match in result.matches:
         links[match.kept_id].append(
@@ -113,6 +135,7 @@ def build_tables(root: Path, config: Config, previous: dict[str, str] | None = N
         table = TEASERS if post.record_kind == "link_teaser" else split_of[post_id]
         rows[table].append(post_row(post, links.get(post_id, ())))
     tables = {name: rows_table(rows[name]) for name in TABLE_NAMES}
+    watch.lap("split_tables")
     manifest = {
         "dataset": "statemedia",
         "schema_version": schema_version(),
@@ -155,7 +178,9 @@ def build_tables(root: Path, config: Config, previous: dict[str, str] | None = N
             ]
         },
     }
-    return BuildResult(tables=tables, outcome=outcome, files=files, manifest=manifest)
+    return BuildResult(
+        tables=tables, outcome=outcome, files=files, manifest=manifest, seconds=watch.seconds
+    )
 
 
 def _where(post: Post) -> str:

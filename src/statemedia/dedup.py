@@ -22,13 +22,22 @@ Definitions (they decide what counts as a duplicate; change one and bump `DEDUP_
 - Near duplicate: Jaccard similarity of two shingle sets >= `threshold`, computed exactly on the
   32-bit shingle hashes. MinHash (`num_perm` affine permutations of the 32-bit hashes) with LSH
   (`bands` x `rows`) only proposes candidate pairs; nothing is merged on an estimate.
-- Clusters: candidate pairs that verify are joined into connected components, which can chain
-  (A~B, B~C, A!~C). Each component is then split greedily by rank: its best-ranked post is kept and
-  takes every member whose Jaccard to it is >= threshold; the rest repeat the procedure. So every
-  removed post is within the threshold of the post that was kept for it, and `Match.similarity` is that
-  Jaccard. A truncated copy merges only if it keeps enough of the text: a prefix keeping a fraction f
-  of the words scores about f (0.9 merges at 0.8, 0.7 does not). Containment is not used, because it
-  would also merge different short teasers that share a long phrase.
+- Clusters: greedy stars over the verified pairs, in rank order: the best-ranked post not yet
+  assigned is kept and takes every unassigned post it verified with. Connected components would chain
+  (A~B and B~C put A and C together even if A!~C); stars do not, so every removed post is within the
+  threshold of the post kept for it, and `Match.similarity` is that Jaccard. The price: a post that
+  matches only a removed neighbour (not the kept post) stays, e.g. a 90% prefix of the original when
+  an edited copy with a better rank is kept. Candidate pairs are, per LSH bucket, every member with
+  the bucket's best-ranked member and with its predecessor in rank order (linear, not quadratic, in
+  large template buckets).
+- Truncation: a prefix keeping a fraction f of the words scores about f (0.9 merges at 0.8, 0.8 and
+  0.7 do not). Containment is not used: it would also merge the seed teasers above.
+- Exact copies are clustered first; only one post per exact key (the best-ranked) enters the
+  near-duplicate step. A removed post is "exact" if its key equals the kept post's, otherwise "near"
+  with the Jaccard of its exact representative to the kept post.
+- Known limit: if one source posts >= `boilerplate_min_posts` distinct variants of the same message,
+  their shared lines count as boilerplate; what is left (the edited lines) then decides, which can
+  keep such variants apart (lost recall, never a false merge).
 """
 
 from __future__ import annotations
@@ -530,7 +539,7 @@ class NearDuplicateIndex:
         self._priority.append(np.asarray(priority, dtype=np.int64))
 
     def clusters(self) -> NearCluster:
-        """Verify LSH candidates exactly and split components greedily by priority."""
+        """Verify LSH candidates exactly and form greedy stars by priority (see the module doc)."""
         empty = NearCluster(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
         if not self._shingles:
             return empty
@@ -539,7 +548,6 @@ class NearDuplicateIndex:
         offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
         bands = np.concatenate(self._bands)
         priority = np.concatenate(self._priority)
-        n = len(sizes)
         left, right = _candidates(bands, priority, sizes > 0)
         if not len(left):
             return empty

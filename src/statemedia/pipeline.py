@@ -71,6 +71,7 @@ def run_build(root: Path, out: Path | None = None, quiet: bool = False) -> int:
     staging = staging_dir(out.parent, out.name)
     manifest = write_tables(staging, build, version=None)
     (staging / "line_account.txt").write_text(format_accounts(build.outcome.accounts) + "\n")
+    (staging / "seconds.json").write_text(json.dumps(build.seconds, indent=2) + "\n")
     shutil.rmtree(out, ignore_errors=True)
     staging.rename(out)
     if not quiet:
@@ -78,6 +79,7 @@ def run_build(root: Path, out: Path | None = None, quiet: bool = False) -> int:
         print(format_accounts(build.outcome.accounts))
         print()
     print(_summary(manifest))
+    print("seconds: " + ", ".join(f"{stage} {sec:.2f}" for stage, sec in build.seconds.items()))
     print(f"wrote {out}")
     version, differing = compare_with_release(dataset_dir, manifest["files"])
     if version is None:

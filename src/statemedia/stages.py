@@ -10,6 +10,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from tqdm import tqdm
+
 from statemedia.account import build_account
 from statemedia.clean import clean_draft
 from statemedia.ids import native_post_id, raw_post_id
@@ -52,7 +54,7 @@ def parse_and_clean(files: Sequence[RawFile]) -> ParseOutcome:
     parsers = registry()
     outcome = ParseOutcome()
     seen_raw: Counter[tuple[str, str]] = Counter()
-    for raw in files:
+    for raw in tqdm(files, desc="parse", unit="file", disable=None, leave=False):
         parser_name, parse = parsers[raw.decl.format]
         ctx = FileContext(
             raw.repo_path, raw.decl.source, raw.decl.platform, raw.decl.language, raw.decl.options
