@@ -30,12 +30,12 @@ annotate: $(STAMP)
 	$(VENV)/bin/statemedia annotate up
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests scripts
-	$(VENV)/bin/ruff format --check src tests scripts
+	$(VENV)/bin/ruff check
+	$(VENV)/bin/ruff format --check
 
 format: $(STAMP)
-	$(VENV)/bin/ruff format src tests scripts
-	$(VENV)/bin/ruff check --fix src tests scripts
+	$(VENV)/bin/ruff format
+	$(VENV)/bin/ruff check --fix
 
 test: $(STAMP) lint
 	$(VENV)/bin/python -m pytest

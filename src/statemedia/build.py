@@ -25,7 +25,10 @@ from statemedia.clean import CLEAN_VERSION
 from statemedia.config import Config
 from statemedia.dedup import DEDUP_VERSION, DedupItem, deduplicate
 from statemedia.errors import ReleaseError
+from statemedia.ids import sha256_bytes
 from statemedia.inputs import RawFile, load_inputs
+from statemedia.labeling.publish import gold_by_post, published_annotations, read_label_files
+from statemedia.labeling.scheme import load_scheme
 from statemedia.parse import registry
 from statemedia.records import DuplicateLink, Post
 from statemedia.release.writer import (
@@ -37,10 +40,11 @@ from statemedia.release.writer import (
 )
 from statemedia.split import SPLIT_VERSION, SPLITS, assign_splits
 from statemedia.stages import ParseOutcome, parse_and_clean
-from statemedia.vocab import schema_version
+from statemedia.vocab import annotation_schema, schema_version
 
 TEASERS = "link_teasers"
-TABLE_NAMES = (*SPLITS, TEASERS)
+ANNOTATIONS = "annotations"
+TABLE_NAMES = (*SPLITS, TEASERS, ANNOTATIONS)
 
 
 def table_file(name: str) -> str:
@@ -129,12 +133,19 @@ def build_tables(root: Path, config: Config, previous: dict[str, str] | None = N
     for post_id, cluster_id in result.cluster_of.items():
         clusters[cluster_id].append(post_id)
     split_of = assign_splits(dict(sorted(clusters.items())), config.split, previous)
+    scheme = load_scheme()
+    gold, annotations, label_files = read_label_files(root / config.build.labels_dir)
+    labels = gold_by_post(gold, result.kept, scheme)
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_NAMES}
     for post_id in result.kept:
         post = posts[post_id]
         table = TEASERS if post.record_kind == "link_teaser" else split_of[post_id]
-        rows[table].append(post_row(post, links.get(post_id, ())))
-    tables = {name: rows_table(rows[name]) for name in TABLE_NAMES}
+        rows[table].append(post_row(post, links.get(post_id, ()), labels[post_id]))
+    rows[ANNOTATIONS] = published_annotations(annotations, scheme, set(result.kept))
+    tables = {name: rows_table(rows[name]) for name in TABLE_NAMES if name != ANNOTATIONS}
+    tables[ANNOTATIONS] = rows_table(
+        rows[ANNOTATIONS], annotation_schema(), key=("post_id", "annotator")
+    )
     watch.lap("split_tables")
     manifest = {
         "dataset": "statemedia",
@@ -160,6 +171,11 @@ def build_tables(root: Path, config: Config, previous: dict[str, str] | None = N
             }
             for raw in files
         ],
+        "label_inputs": [
+            {"path": str(path.relative_to(root)), "sha256": sha256_bytes(path.read_bytes())}
+            for path in label_files
+        ],
+        "label_scheme_version": scheme.version,
         "stage_counts": stage_counts(outcome, result, rows),
         "line_account": [asdict(account) for account in outcome.accounts],
         "dedup": {
@@ -232,11 +248,18 @@ def file_entries(tables: dict[str, pa.Table]) -> list[dict[str, Any]]:
     return entries
 
 
-def write_tables(folder: Path, build: BuildResult, version: str | None) -> dict[str, Any]:
+def write_tables(
+    folder: Path, build: BuildResult, version: str | None, date_released: str | None = None
+) -> dict[str, Any]:
     """Write every table and `manifest.json` into `folder`; return the manifest."""
     for name in TABLE_NAMES:
         write_bytes_atomic(folder / table_file(name), parquet_bytes(build.tables[name]))
-    manifest = {"version": version, **build.manifest, "files": file_entries(build.tables)}
+    manifest = {
+        "version": version,
+        "date_released": date_released,
+        **build.manifest,
+        "files": file_entries(build.tables),
+    }
     write_text_atomic(
         folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     )

@@ -29,7 +29,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_release(args: argparse.Namespace) -> int:
     from statemedia.pipeline import run_release
 
-    return run_release(_root(args), args.version)
+    return run_release(_root(args), args.version, args.date)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -59,6 +59,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     release = sub.add_parser("release", help="build and cut an immutable release")
     release.add_argument("--version", required=True, help="MAJOR.MINOR.PATCH, e.g. 1.1.0")
+    release.add_argument("--date", help="release date YYYY-MM-DD for the manifest (default: today)")
     release.set_defaults(func=cmd_release)
 
     verify = sub.add_parser("verify", help="re-hash every release against its manifest")

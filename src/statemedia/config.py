@@ -18,6 +18,7 @@ class BuildPaths:
 
     seeds_dir: str = "seeds"
     dataset_dir: str = "dataset"
+    labels_dir: str = "annotation/labels"  # gold.jsonl + annotations.jsonl joined into a release
 
 
 @dataclass(frozen=True, slots=True)

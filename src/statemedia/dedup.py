@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import numpy as np
@@ -207,6 +207,7 @@ class _Words:
     line_key: np.ndarray  # uint64 per line that has words (source-specific)
     line_doc: np.ndarray  # int64 document index per such line
     word_line: np.ndarray  # int64 index into line_key per word
+    word_start: np.ndarray  # int64 offset of every word's first code point in `codepoints`
     codepoints: np.ndarray = field(repr=False)
     is_word: np.ndarray = field(repr=False)
 
@@ -256,6 +257,7 @@ def _split_words(texts: Sequence[str], sources: Sequence[str] | None = None) -> 
         line_doc=line_doc.astype(np.int64),
         word_line=word_line.astype(np.int64),
         codepoints=cps,
+        word_start=starts.astype(np.int64),
         is_word=is_word,
     )
 
@@ -377,20 +379,51 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.array(a, dtype=np.uint32), np.array(b, dtype=np.uint32)
 
 
+def _shingled_words(words: _Words, boilerplate: np.ndarray | None) -> np.ndarray:
+    """Mask of the words that are shingled: all but those on boilerplate lines."""
+    if boilerplate is None or not len(boilerplate) or not len(words.line_key):
+        return np.ones(len(words.word_hash), dtype=bool)
+    drop = np.isin(words.line_key, boilerplate)[words.word_line]
+    # A post made only of boilerplate keeps all its words: an empty set would match nothing.
+    total = np.bincount(words.word_doc, minlength=words.n_docs)
+    dropped = np.bincount(words.word_doc, weights=drop.astype(np.float64), minlength=words.n_docs)
+    drop &= (dropped < total)[words.word_doc]
+    return ~drop
+
+
+def shingle_text(
+    texts: Sequence[str],
+    sources: Sequence[str],
+    boilerplate: np.ndarray | None = None,
+) -> list[str]:
+    """The words each post is shingled on, joined by spaces (for audits and benchmarks)."""
+    if not texts:
+        return []
+    words = _split_words(texts, sources)
+    keep = _shingled_words(words, boilerplate)
+    # Mark every code point of a dropped word as a non-word, then reuse the key normal form.
+    owner = np.cumsum(np.isin(np.arange(len(words.codepoints)), words.word_start)) - 1
+    in_word = words.is_word & keep[np.maximum(owner, 0)]
+    return _normal_strings(replace(words, is_word=in_word))
+
+
+def shingle_sets(
+    texts: Sequence[str],
+    sources: Sequence[str],
+    config: DedupConfig,
+    boilerplate: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique 32-bit shingle hashes per post, as (values uint32, offsets int64)."""
+    return _shingle_sets(_split_words(texts, sources), config, boilerplate)
+
+
 def _shingle_sets(
     words: _Words, config: DedupConfig, boilerplate: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique 32-bit shingle hashes per document, as (values, offsets)."""
     k = config.shingle_words
-    word_hash, word_doc = words.word_hash, words.word_doc
-    if boilerplate is not None and len(boilerplate) and len(words.line_key):
-        drop_line = np.isin(words.line_key, boilerplate)
-        drop = drop_line[words.word_line]
-        # A post made only of boilerplate keeps all its words: an empty set would match nothing.
-        total = np.bincount(word_doc, minlength=words.n_docs)
-        dropped = np.bincount(word_doc, weights=drop.astype(np.float64), minlength=words.n_docs)
-        drop &= (dropped < total)[word_doc]
-        word_hash, word_doc = word_hash[~drop], word_doc[~drop]
+    keep = _shingled_words(words, boilerplate)
+    word_hash, word_doc = words.word_hash[keep], words.word_doc[keep]
     counts = np.bincount(word_doc, minlength=words.n_docs).astype(np.int64)
     padded_len = np.where(counts > 0, counts + 2 * (k - 1), 0)
     padded_start = np.concatenate(([0], np.cumsum(padded_len)))

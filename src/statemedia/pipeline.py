@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 from statemedia.account import format_accounts
@@ -92,7 +93,7 @@ def run_build(root: Path, out: Path | None = None, quiet: bool = False) -> int:
     return 0
 
 
-def run_release(root: Path, version_text: str) -> int:
+def run_release(root: Path, version_text: str, date_released: str | None = None) -> int:
     """Build from seeds/ and write an immutable release folder; refuse an existing version."""
     from statemedia.cards import write_generated
 
@@ -110,7 +111,11 @@ def run_release(root: Path, version_text: str) -> int:
         raise ReleaseError(f"version {version} is not newer than the newest release {newest}")
     build = build_tables(root, config, released_splits(dataset_dir))
     staging = staging_dir(final.parent, version)
-    manifest = write_tables(staging, build, version=version)
+    try:  # the only clock reading in a release: its date, in the manifest, never in rows
+        when = (date.fromisoformat(date_released) if date_released else date.today()).isoformat()
+    except ValueError as err:
+        raise ReleaseError(f"--date {date_released!r} is not YYYY-MM-DD") from err
+    manifest = write_tables(staging, build, version=version, date_released=when)
     promote(staging, final)
     print(_summary(manifest))
     print(f"released {final}")

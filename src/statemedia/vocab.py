@@ -28,7 +28,17 @@ def vocabulary(name: str) -> dict[str, str]:
 
 def post_schema() -> dict[str, Any]:
     """Return the JSON Schema of a post row, with every `x-vocabulary` expanded into an `enum`."""
-    schema = json.loads(json.dumps(load_json("post.schema.json")))
+    return row_schema("post.schema.json")
+
+
+def annotation_schema() -> dict[str, Any]:
+    """Return the JSON Schema of a published raw annotation row."""
+    return row_schema("annotation.schema.json")
+
+
+def row_schema(name: str) -> dict[str, Any]:
+    """Return a row JSON Schema from `schema/`, with every `x-vocabulary` expanded into an `enum`."""
+    schema = json.loads(json.dumps(load_json(name)))
     for prop in schema["properties"].values():
         if "x-vocabulary" in prop:
             prop["enum"] = list(vocabulary(prop["x-vocabulary"]))

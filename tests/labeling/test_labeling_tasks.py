@@ -46,6 +46,11 @@ def test_unknown_split_is_rejected(tmp_path) -> None:
         split_path(tmp_path, "v1.0.0", "dev")
 
 
+def test_subtitle_is_shown_when_the_release_has_one() -> None:
+    task = post_to_task(make_post("a", title="Head", subtitle="Standfirst"), "v1.0.0", "train")
+    assert (task["data"]["title"], task["data"]["subtitle"]) == ("Head", "Standfirst")
+
+
 def test_read_posts_round_trips_release_rows(tmp_path) -> None:
     path = write_release(tmp_path, "v1.0.0", "train", [make_post("a"), make_post("b")])
     rows = read_posts(path)
@@ -99,6 +104,7 @@ def test_different_seeds_give_different_samples() -> None:
 def test_task_carries_every_config_variable_and_provenance(scheme) -> None:
     task = post_to_task(make_post("abc", title=None, published_date=None), "v1.0.0", "train")
     data = task["data"]
+    assert (data["title"], data["subtitle"]) == ("", "")  # rows without a subtitle column too
     variables = set(re.findall(r'value="\$(\w+)"', render_label_config(scheme)))
     assert variables <= set(data)
     assert all(isinstance(data[v], str) for v in variables)  # no None rendered as "$title"

@@ -160,6 +160,7 @@ def render_label_config(scheme: Scheme | None = None) -> str:
         "<View>",
         '  <View style="padding: 0 8px">',
         '    <Header value="$title" size="4"/>',
+        '    <Header value="$subtitle" size="5"/>',
         '    <Header value="$source_line" size="6"/>',
         '    <Header value="$provenance_line" size="6"/>',
         "  </View>",

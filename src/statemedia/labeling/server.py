@@ -234,14 +234,25 @@ class LocalServer:
             self._log = None
 
     def wait(self) -> int:
-        """Block until the server exits (Ctrl-C stops it); return its exit code."""
+        """Block until the server exits; Ctrl-C, SIGTERM or SIGHUP stop it. Return its exit code."""
         if self.process is None:
             return 0
+
+        def interrupt(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt
+
+        # The server runs in its own session (so stop() can end its whole group), which means a
+        # signal to us does not reach it: forward every usual stop signal, or it would be orphaned.
+        stop_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        previous = {sig: signal.signal(sig, interrupt) for sig in stop_signals}
         try:
             return self.process.wait()
         except KeyboardInterrupt:
             self.stop()
             return 0
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
     def __enter__(self) -> LocalServer:
         return self.start() if self.process is None else self

@@ -107,6 +107,7 @@ def post_to_task(row: Mapping[str, Any], release: str, split: str) -> dict[str, 
         "post_id": str(row["post_id"]),
         "text": row.get("text") or "",
         "title": row.get("title") or "",
+        "subtitle": row.get("subtitle") or "",  # article standfirst, when the release has one
         "source": row.get("source") or "",
         "platform": row.get("platform") or "",
         "record_kind": row.get("record_kind") or "",

@@ -81,7 +81,7 @@ def year_near(month: int, day: int, anchor: date) -> date:
 
 def registry() -> dict[str, tuple[str, Parser]]:
     """Map each format name to (versioned parser name, parser function)."""
-    from statemedia.parse import sputnik, tass, telegram
+    from statemedia.parse import jsonl, sputnik, tass, telegram, telegram_export, tme_html
 
     return {
         "tass_dump": ("tass_dump@1", tass.parse_dump),
@@ -89,4 +89,7 @@ def registry() -> dict[str, tuple[str, Parser]]:
         "sputnik_article": ("sputnik_article@1", sputnik.parse_article),
         "telegram_forwards": ("telegram_forwards@1", telegram.parse_forwards),
         "telegram_web_preview": ("telegram_web_preview@1", telegram.parse_web_preview),
+        "telegram_export": ("telegram_export@1", telegram_export.parse_export),
+        "jsonl": ("jsonl@1", jsonl.parse_jsonl),
+        "tme_html": ("tme_html@1", tme_html.parse_page),
     }

@@ -95,7 +95,9 @@ def _scalar_type(node: dict[str, Any]) -> str:
 def _description(node: dict[str, Any]) -> str:
     text = node.get("description", "")
     values = node.get("enum")
-    if values:
+    # Closed vocabularies are expanded into `enum` by post_schema(); name the values unless the
+    # schema's own description already does.
+    if values and not all(v in text for v in values):
         text = f"{text} (one of: {', '.join(values)})" if text else f"One of: {', '.join(values)}"
     return text
 
@@ -149,7 +151,7 @@ def record_set_fields(
                 continue
             sub = _field_head(f"{record_set}/{name}/{child_name}", child_name, child)
             sub["dataType"] = _scalar_type(child)
-            sub["source"] = _source(file_id, name, child_name)
+            sub["source"] = _source(file_id, name, f"$.{child_name}")
             sub_fields.append(sub)
         field["subField"] = sub_fields
         fields.append(field)
@@ -327,6 +329,7 @@ def croissant_metadata(release_dir: Path, manifest: dict[str, Any], version: str
         ),
         "conformsTo": CROISSANT_1_0,
         "version": plain_version,
+        **({"datePublished": manifest["date_released"]} if manifest.get("date_released") else {}),
         "license": {
             "@type": "sc:CreativeWork",
             "name": "other: third-party news text",

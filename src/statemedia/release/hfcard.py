@@ -14,6 +14,7 @@ import yaml
 from statemedia.release.layout import read_manifest, release_versions
 from statemedia.release.schema import card_features
 from statemedia.split import SPLITS
+from statemedia.vocab import annotation_schema
 
 CARD_BODY = """\
 # statemedia
@@ -33,6 +34,9 @@ ds = load_dataset("path/to/statemedia/dataset")            # newest release
 ds = load_dataset("path/to/statemedia/dataset", "{oldest}")  # a pinned release
 teasers = load_dataset("path/to/statemedia/dataset", "{newest}-link_teasers")
 ```
+
+Once human labels exist, a release also has a `<version>-annotations` config with the raw
+per-annotator rows under pseudonyms, and gold labels in the posts' `label_*` columns.
 
 Releases ({versions}) are immutable; each folder `data/<version>/` has a `manifest.json` with the
 sha256 and row count of every file, the input files' hashes, code and rule versions and stage counts
@@ -58,22 +62,29 @@ def _yaml_fields(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def card_metadata(dataset_dir: Path) -> dict[str, Any]:
     """The card's YAML metadata for every release under `dataset_dir`."""
     versions = release_versions(dataset_dir)
-    features = _yaml_fields(card_features())
+    post_features = _yaml_fields(card_features())
+    annotation_features = _yaml_fields(card_features(annotation_schema()))
     configs, infos = [], []
-    total_rows = 0
+    total_rows, has_labels = 0, False
     for version in reversed(versions):
         manifest = read_manifest(dataset_dir / "data" / version)
         entries = {entry["table"]: entry for entry in manifest["files"]}
-        groups = ((version, SPLITS), (f"{version}-link_teasers", ("link_teasers",)))
-        for config_name, all_tables in groups:
+        groups = (
+            (version, SPLITS, post_features),
+            (f"{version}-link_teasers", ("link_teasers",), post_features),
+            (f"{version}-annotations", ("annotations",), annotation_features),
+        )
+        for config_name, all_tables, features in groups:
             # `datasets` refuses a declared split with no rows, so an empty table is left out.
-            tables = [t for t in all_tables if entries[t]["rows"]]
+            tables = [t for t in all_tables if t in entries and entries[t]["rows"]]
+            if not tables:
+                continue
             config: dict[str, Any] = {"config_name": config_name}
             if config_name == versions[-1]:
                 config["default"] = True
             config["data_files"] = [
                 {
-                    "split": "train" if table == "link_teasers" else table,
+                    "split": table if table in SPLITS else "train",
                     "path": f"data/{version}/{entries[table]['path']}",
                 }
                 for table in tables
@@ -81,7 +92,7 @@ def card_metadata(dataset_dir: Path) -> dict[str, Any]:
             configs.append(config)
             splits = [
                 {
-                    "name": "train" if table == "link_teasers" else table,
+                    "name": table if table in SPLITS else "train",
                     "num_bytes": entries[table]["arrow_bytes"],
                     "num_examples": entries[table]["rows"],
                 }
@@ -98,6 +109,7 @@ def card_metadata(dataset_dir: Path) -> dict[str, Any]:
             )
         if version == versions[-1]:
             total_rows = sum(entries[t]["rows"] for t in SPLITS)
+            has_labels = entries.get("annotations", {}).get("rows", 0) > 0
     return {
         "pretty_name": "statemedia: Russian official foreign-policy messaging (MFA Telegram, TASS, Sputnik)",
         "language": ["en"],
@@ -107,7 +119,7 @@ def card_metadata(dataset_dir: Path) -> dict[str, Any]:
         "non-commercial research; code is MIT. See DATACARD.md, 'Legal and ethical notes'.",
         "multilinguality": "monolingual",
         "language_creators": ["found"],
-        "annotations_creators": ["no-annotation"],
+        "annotations_creators": ["expert-generated"] if has_labels else ["no-annotation"],
         "source_datasets": ["original"],
         "task_categories": ["text-classification"],
         "task_ids": ["topic-classification", "multi-class-classification"],

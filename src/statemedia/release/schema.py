@@ -82,10 +82,10 @@ def card_features(schema: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     return [{"name": name, **_feature(node, schema)} for name, node in schema["properties"].items()]
 
 
-def validate_rows(rows: list[dict[str, Any]]) -> list[str]:
-    """Validate JSON-like rows (dates as ISO strings) against the row schema; return error messages."""
+def validate_rows(rows: list[dict[str, Any]], schema: dict[str, Any] | None = None) -> list[str]:
+    """Validate JSON-like rows (dates as ISO strings) against a row schema; return error messages."""
     validator = jsonschema.Draft202012Validator(
-        post_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+        schema or post_schema(), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
     )
     errors = []
     for row in rows:

@@ -23,8 +23,10 @@ from statemedia.records import DuplicateLink, Post
 from statemedia.release.schema import arrow_schema, card_features
 
 
-def post_row(post: Post, duplicates: Iterable[DuplicateLink] = ()) -> dict[str, Any]:
-    """The release row of a kept post, with the removed copies recorded on it."""
+def post_row(
+    post: Post, duplicates: Iterable[DuplicateLink], labels: dict[str, Any]
+) -> dict[str, Any]:
+    """The release row of a kept post, with its removed copies and its gold-label columns."""
     return {
         "post_id": post.post_id,
         "record_kind": post.record_kind,
@@ -50,18 +52,24 @@ def post_row(post: Post, duplicates: Iterable[DuplicateLink] = ()) -> dict[str, 
             }
             for link in sorted(duplicates, key=lambda link: link.removed_post_id)
         ],
+        **labels,
     }
 
 
-def rows_table(rows: list[dict[str, Any]]) -> pa.Table:
-    """An Arrow table in canonical order (by post_id) with the declared schema and HF features."""
-    schema = arrow_schema()
-    features = {"info": {"features": _hf_features()}}
+def rows_table(
+    rows: list[dict[str, Any]],
+    row_schema: dict[str, Any] | None = None,
+    key: tuple[str, ...] = ("post_id",),
+) -> pa.Table:
+    """An Arrow table in canonical order (by `key`) with the declared schema and HF features."""
+    schema = arrow_schema(row_schema)
+    features = {"info": {"features": _hf_features(row_schema)}}
     schema = schema.with_metadata({b"huggingface": json.dumps(features, sort_keys=True).encode()})
-    return pa.Table.from_pylist(sorted(rows, key=lambda row: row["post_id"]), schema=schema)
+    ordered = sorted(rows, key=lambda row: tuple(str(row[k]) for k in key))
+    return pa.Table.from_pylist(ordered, schema=schema)
 
 
-def _hf_features() -> dict[str, Any]:
+def _hf_features(row_schema: dict[str, Any] | None) -> dict[str, Any]:
     """`datasets` Features in its own JSON form, derived from the same schema as the card."""
 
     def convert(feature: dict[str, Any]) -> Any:
@@ -71,7 +79,7 @@ def _hf_features() -> dict[str, Any]:
             return {"feature": convert(feature["list"]), "_type": "List"}
         return {item["name"]: convert(item) for item in feature["struct"]}
 
-    return {item["name"]: convert(item) for item in card_features()}
+    return {item["name"]: convert(item) for item in card_features(row_schema)}
 
 
 def parquet_bytes(table: pa.Table) -> bytes:

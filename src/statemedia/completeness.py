@@ -1,0 +1,45 @@
+"""Completeness of a scrape per channel, from the platform ids its posts carry.
+
+Pure: given posts (or drops, or bare post ids) whose ids end in "<channel>/<message id>", report per
+channel the id range, how many ids are present and missing, and every gap as an inclusive range.
+Posts without a platform id (raw-hash ids) are ignored. Only ids passed in count as present.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from statemedia.records import Dropped, Post
+
+# "<source>-<channel>/<message id>", as ids.native_post_id builds it; sources hold no '-'.
+_NATIVE = re.compile(r"^[^-/]+-(?P<channel>[^/]+)/(?P<number>\d+)$")
+
+
+def gaps(numbers: Iterable[int]) -> list[list[int]]:
+    """Inclusive [first, last] ranges of integers missing between the smallest and largest."""
+    ordered = sorted(set(numbers))
+    return [[a + 1, b - 1] for a, b in zip(ordered, ordered[1:], strict=False) if b - a > 1]
+
+
+def completeness(records: Iterable[Post | Dropped | str]) -> dict[str, dict[str, object]]:
+    """Per channel: first and last message id, ids present and missing, and the missing ranges."""
+    found: dict[str, set[int]] = defaultdict(set)
+    for record in records:
+        post_id = record if isinstance(record, str) else record.post_id
+        match = _NATIVE.match(post_id)
+        if match:
+            found[match["channel"]].add(int(match["number"]))
+    report: dict[str, dict[str, object]] = {}
+    for channel in sorted(found):
+        numbers = found[channel]
+        first, last = min(numbers), max(numbers)
+        report[channel] = {
+            "first_id": first,
+            "last_id": last,
+            "present": len(numbers),
+            "missing": last - first + 1 - len(numbers),
+            "gaps": gaps(numbers),
+        }
+    return report

@@ -1,0 +1,212 @@
+"""Parser `telegram_export@1`: a Telegram Desktop channel export (`result.json`, "Export chat history").
+
+Each element of `messages` is located in the pretty-printed file by a string-aware bracket scanner
+and zipped with `json.loads`' list; its lines become one draft whose text is the JSON value (`text`
+lines are `post_body`, the `text_entities` copy `repeated_body`, other fields `post_metadata`).
+Service messages (pins, photo changes) are `service_message`; lines outside messages are
+`export_structure`. The manifest must name the channel: `options = { channel = "MFARussia" }`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from statemedia.parse import FileContext, ParsedFile, fail, is_blank
+from statemedia.parse.dates import UNKNOWN, DateReading
+from statemedia.parse.jsonl import read_timestamp
+from statemedia.records import Draft, SourceLine
+
+CHANNEL_TYPES = frozenset({"public_channel", "private_channel"})
+# A JSON string (escapes included), or one structural character; everything else is skipped.
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:]')
+
+
+@dataclass(slots=True)
+class MessageSpan:
+    """Where one element of the root `messages` array sits in the file (character offsets)."""
+
+    start: int  # offset of its '{'
+    end: int = -1  # offset of its '}'
+    keys: list[tuple[str, int]] = field(default_factory=list)  # its own keys and their offsets
+
+
+def message_spans(text: str) -> list[MessageSpan]:
+    """Locate every element of the root object's `messages` array; the text must be valid JSON."""
+    depth, pending, root_key, in_messages = 0, None, None, False
+    spans: list[MessageSpan] = []
+    current: MessageSpan | None = None
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token[0] == '"':
+            pending = match
+            continue
+        if token == ":":  # the string just before a colon is a key
+            if pending is not None:
+                key = json.loads(pending.group())
+                if depth == 1:
+                    root_key = key
+                elif depth == 3 and current is not None:
+                    current.keys.append((key, pending.start()))
+            pending = None
+            continue
+        pending = None
+        if token in "{[":
+            depth += 1
+            if depth == 2 and token == "[" and root_key == "messages":
+                in_messages = True
+            elif depth == 3 and in_messages and token == "{":
+                current = MessageSpan(match.start())
+        else:
+            if depth == 3 and current is not None and token == "}":
+                current.end = match.start()
+                spans.append(current)
+                current = None
+            elif depth == 2 and in_messages:
+                in_messages = False
+            depth -= 1
+    return spans
+
+
+def entity_text(value: Any) -> str:
+    """Concatenate a `text` / `text_entities` value: a string, or strings and {"text": …} parts."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(
+            part if isinstance(part, str) else str(part.get("text", ""))
+            for part in value
+            if isinstance(part, str | dict)
+        )
+    return ""
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """The message's text; `text_entities` (uniform objects, exports since 2021) before `text`."""
+    if isinstance(message.get("text_entities"), list):
+        return entity_text(message["text_entities"])
+    return entity_text(message.get("text", ""))
+
+
+def message_date(message: dict[str, Any]) -> DateReading:
+    """The stated date: `date_unixtime` (UTC) if present, else the local-time `date` of old exports."""
+    unixtime, local = message.get("date_unixtime"), message.get("date")
+    reading = read_timestamp(unixtime) if unixtime is not None else None
+    if reading is not None:
+        evidence = f"date_unixtime {unixtime} (UTC); date {local} (exporter's local time)"
+    else:
+        reading = read_timestamp(local) if local is not None else None
+        if reading is None:
+            return UNKNOWN
+        evidence = f"date {local} (exporter's local time)"
+    if message.get("edited_unixtime") or message.get("edited"):
+        # The text is the edited version; the publication date is still the original one.
+        evidence += f"; edited {message.get('edited_unixtime') or message.get('edited')}"
+    return DateReading(reading.value, "stated", evidence)
+
+
+def _roles(span: MessageSpan, first: int, last: int, line_of: Any, lines: Sequence[SourceLine]):
+    """Per line of a message: its text field's lines are the body, the entity copy is repeated."""
+    roles = {k: "post_metadata" for k in range(first, last + 1)}
+    keys = [key for key, _ in span.keys]
+    body_key = "text" if "text" in keys else "text_entities"
+    for wanted, role in (("text_entities", "repeated_body"), (body_key, "post_body")):
+        for k, (key, offset) in enumerate(span.keys):
+            if key != wanted:
+                continue
+            following = span.keys[k + 1][1] if k + 1 < len(span.keys) else span.end
+            key_line = line_of(offset)
+            for n in range(key_line, max(key_line, line_of(following) - 1) + 1):
+                roles[n] = role
+    return tuple("blank" if is_blank(lines[k]) else roles[k] for k in range(first, last + 1))
+
+
+def parse_export(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
+    """Parse a Telegram Desktop JSON export of one channel."""
+    channel = str(ctx.options.get("channel", "")).lstrip("@")
+    if not channel:
+        raise fail(
+            ctx,
+            None,
+            "a telegram_export needs the channel's username for ids and t.me links",
+            'declare options = { channel = "MFARussia" } in seeds/manifest.toml',
+        )
+    text = "\n".join(line.text for line in lines)  # offsets agree with each line's char_start
+    try:
+        root = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise fail(
+            ctx, err.lineno, f"not JSON ({err.msg})", "re-export the chat history as JSON"
+        ) from err
+    if not isinstance(root, dict) or not isinstance(root.get("messages"), list):
+        whole = isinstance(root, dict) and "chats" in root
+        raise fail(
+            ctx,
+            None,
+            "a whole-account export (no root `messages`)"
+            if whole
+            else "not a Telegram Desktop chat export (no root `messages` list)",
+            "export the single channel with 'Export chat history' in JSON format",
+        )
+    if root.get("type") not in CHANNEL_TYPES:
+        raise fail(
+            ctx,
+            None,
+            f"not a channel export (type {root.get('type')!r}, name {root.get('name')!r})",
+            "only public_channel and private_channel exports are channel messaging",
+        )
+    spans, messages = message_spans(text), root["messages"]
+    if len(spans) != len(messages):
+        raise fail(
+            ctx,
+            None,
+            f"located {len(spans)} message objects but the JSON holds {len(messages)}",
+            "a parser bug or an unusual layout; please report it with this file",
+        )
+    starts = [line.char_start for line in lines]
+
+    def line_of(offset: int) -> int:  # 0-based index of the line holding `offset`
+        return bisect_right(starts, offset) - 1
+
+    parsed = ParsedFile()
+    taken = -1
+    for span, message in zip(spans, messages, strict=True):
+        first, last = line_of(span.start), line_of(span.end)
+        if first <= taken:
+            raise fail(
+                ctx,
+                lines[first],
+                "two messages share a line, so lines cannot name one message",
+                "use the export exactly as Telegram Desktop wrote it (one field per line)",
+            )
+        parsed.mark([x for x in lines[taken + 1 : first] if is_blank(x)], "blank")
+        parsed.mark([x for x in lines[taken + 1 : first] if not is_blank(x)], "export_structure")
+        taken = last
+        if not isinstance(message, dict) or "id" not in message:
+            raise fail(ctx, lines[first], "a message without an id", "re-export the channel")
+        if message.get("type") == "service":  # pinned, photo changed, channel created: no post
+            parsed.mark(lines[first : last + 1], "service_message")
+            continue
+        reading = message_date(message)
+        forwarded = message.get("forwarded_from")
+        parsed.drafts.append(
+            Draft(
+                kind="telegram_post",
+                lines=tuple(lines[first : last + 1]),
+                roles=_roles(span, first, last, line_of, lines),
+                published_date=reading.value,
+                date_confidence=reading.confidence,
+                date_evidence=reading.evidence,
+                forwarded_from=str(forwarded) if forwarded else None,
+                url=f"https://t.me/{channel}/{message['id']}",
+                native_id=f"{channel}/{message['id']}",
+                text=message_text(message),
+            )
+        )
+    parsed.mark([x for x in lines[taken + 1 :] if is_blank(x)], "blank")
+    parsed.mark([x for x in lines[taken + 1 :] if not is_blank(x)], "export_structure")
+    return parsed

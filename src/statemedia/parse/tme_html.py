@@ -1,0 +1,159 @@
+"""Parser `tme_html@1`: saved HTML of a channel's web preview (`https://t.me/s/<channel>`).
+
+Every `.tgme_widget_message` with `data-post="<channel>/<id>"` is one draft: its text is the
+`.js-message_text` element (with <br> as newlines), its date the `<time datetime>` (stated), its
+origin the forwarded-from name. Its lines run from the line holding `data-post` to its closing tag
+or the next message's line; the text element's lines are `post_body`, the rest `post_metadata`.
+Service messages are `service_message`; lines outside messages are `export_structure`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from bisect import bisect_right
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from statemedia.parse import FileContext, ParsedFile, fail, is_blank
+from statemedia.parse.dates import UNKNOWN, DateReading
+from statemedia.parse.jsonl import read_timestamp
+from statemedia.records import Draft, SourceLine
+
+MESSAGE = "div.tgme_widget_message[data-post]"
+# The same elements found in the raw text, for their offsets (selectolax keeps no source positions).
+_MESSAGE_TAG = re.compile(
+    r'<div\b[^>]*?\bclass="(?:[^"]*\s)?tgme_widget_message(?:\s[^"]*)?"[^>]*?\bdata-post="([^"]+)"'
+    r'|<div\b[^>]*?\bdata-post="([^"]+)"[^>]*?\bclass="(?:[^"]*\s)?tgme_widget_message(?:\s[^"]*)?"'
+)
+_TEXT_TAG = re.compile(r'<div\b[^>]*?\bclass="(?:[^"]*\s)?js-message_text(?:\s[^"]*)?"')
+_DIV = re.compile(r"<(/?)div\b", re.IGNORECASE)
+_SPACE_RUN = re.compile(r"\s+")
+_VERBATIM = frozenset({"pre", "code"})  # whitespace inside is the author's, not markup layout
+
+
+def closing_div(text: str, start: int) -> int:
+    """Offset of the `</div>` that closes the <div> opening at `start` (or the text's end)."""
+    depth = 0
+    for match in _DIV.finditer(text, start):
+        depth += -1 if match.group(1) else 1
+        if depth == 0:
+            return match.start()
+    return len(text)
+
+
+def _in_verbatim(node: LexborNode) -> bool:
+    parent = node.parent
+    while parent is not None and parent.tag not in ("div", "html"):
+        if parent.tag in _VERBATIM:
+            return True
+        parent = parent.parent
+    return False
+
+
+def element_text(node: LexborNode) -> str:
+    """Visible text of an element as a browser lays it out: <br> is a newline, other runs of
+    whitespace are one space (except inside <pre>/<code>)."""
+    parts = []
+    for child in node.traverse(include_text=True):
+        if child.tag == "br":
+            parts.append("\n")
+        elif child.tag == "-text":
+            raw = child.text_content or ""
+            parts.append(raw if _in_verbatim(child) else _SPACE_RUN.sub(" ", raw))
+    return "\n".join(piece.strip(" ") for piece in "".join(parts).split("\n")).strip("\n")
+
+
+def message_date(message: LexborNode) -> DateReading:
+    """The stated date from the message's permalink `<time datetime="…">`."""
+    time = message.css_first(".tgme_widget_message_date time[datetime]") or message.css_first(
+        "time[datetime]"
+    )
+    raw = time.attributes.get("datetime") if time is not None else None
+    reading = read_timestamp(raw) if raw else None
+    if reading is None:
+        return UNKNOWN
+    return DateReading(reading.value, "stated", f'<time datetime="{raw}">')
+
+
+def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
+    """Parse a saved t.me/s channel page."""
+    text = "\n".join(line.text for line in lines)  # offsets agree with each line's char_start
+    nodes = LexborHTMLParser(text).css(MESSAGE)
+    tags = list(_MESSAGE_TAG.finditer(text))
+    posts = [node.attributes.get("data-post") or "" for node in nodes]
+    if posts != [match.group(1) or match.group(2) for match in tags]:
+        raise fail(
+            ctx,
+            None,
+            f"found {len(nodes)} messages in the HTML but {len(tags)} message tags in the text",
+            "a parser bug or an unusual layout; please report it with this file",
+        )
+    starts = [line.char_start for line in lines]
+
+    def line_of(offset: int) -> int:  # 0-based index of the line holding `offset`
+        return bisect_right(starts, offset) - 1
+
+    parsed = ParsedFile()
+    taken = -1
+    for k, (node, tag) in enumerate(zip(nodes, tags, strict=True)):
+        first = line_of(tag.start())
+        if first <= taken:
+            raise fail(
+                ctx,
+                lines[first],
+                "two messages start on one line, so lines cannot name one message",
+                "use the page exactly as t.me served it",
+            )
+        # The next message often opens on the line where this one closes ("</div></div><div …"):
+        # that line belongs to the message it opens.
+        last = line_of(closing_div(text, tag.start()))
+        if k + 1 < len(tags):
+            last = min(last, line_of(tags[k + 1].start()) - 1)
+        outside = lines[taken + 1 : first]
+        parsed.mark([x for x in outside if is_blank(x)], "blank")
+        parsed.mark([x for x in outside if not is_blank(x)], "export_structure")
+        taken = last
+        post = posts[k]
+        channel, _, number = post.partition("/")
+        if not channel or not number.isdigit():
+            raise fail(
+                ctx,
+                lines[first],
+                f'data-post="{post}" is not "<channel>/<message id>"',
+                "save the page from https://t.me/s/<channel>",
+            )
+        if "service_message" in (node.attributes.get("class") or "").split():
+            parsed.mark(lines[first : last + 1], "service_message")
+            continue
+        roles = {n: "post_metadata" for n in range(first, last + 1)}
+        text_node = node.css_first(".js-message_text")
+        span_end = lines[last].char_start + len(lines[last].text)
+        found = _TEXT_TAG.search(text, tag.start(), span_end)
+        if found is not None:
+            for n in range(line_of(found.start()), line_of(closing_div(text, found.start())) + 1):
+                if n in roles:
+                    roles[n] = "post_body"
+        forwarded = node.css_first(".tgme_widget_message_forwarded_from_name")
+        reading = message_date(node)
+        parsed.drafts.append(
+            Draft(
+                kind="telegram_post",
+                lines=tuple(lines[first : last + 1]),
+                roles=tuple(
+                    "blank" if is_blank(lines[n]) else roles[n] for n in range(first, last + 1)
+                ),
+                published_date=reading.value,
+                date_confidence=reading.confidence,
+                date_evidence=reading.evidence,
+                forwarded_from=(forwarded.text(deep=True).strip() or None)
+                if forwarded is not None
+                else None,
+                url=f"https://t.me/{post}",
+                native_id=post,
+                text=element_text(text_node) if text_node is not None else "",
+            )
+        )
+    parsed.mark([x for x in lines[taken + 1 :] if is_blank(x)], "blank")
+    parsed.mark([x for x in lines[taken + 1 :] if not is_blank(x)], "export_structure")
+    return parsed
