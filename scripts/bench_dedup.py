@@ -198,7 +198,7 @@ def generate(n_posts: int, seed: int, out: Path) -> dict[str, np.ndarray]:
         else ""
         for c in range(N_CHANNELS)
     ]
-    counts = {k: int(round(share * n_posts)) for k, share in SHARES.items()}
+    counts = {k: round(share * n_posts) for k, share in SHARES.items()}
     n_orig = n_posts - sum(counts.values())
     lengths = np.clip(rng.lognormal(4.2, 0.6, n_orig).astype(int), 15, 400)
     content: list[str] = []

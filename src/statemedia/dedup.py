@@ -402,7 +402,9 @@ def shingle_text(
     words = _split_words(texts, sources)
     keep = _shingled_words(words, boilerplate)
     # Mark every code point of a dropped word as a non-word, then reuse the key normal form.
-    owner = np.cumsum(np.isin(np.arange(len(words.codepoints)), words.word_start)) - 1
+    marks = np.zeros(len(words.codepoints), dtype=np.int64)
+    marks[words.word_start] = 1
+    owner = np.cumsum(marks) - 1
     in_word = words.is_word & keep[np.maximum(owner, 0)]
     return _normal_strings(replace(words, is_word=in_word))
 

@@ -61,7 +61,7 @@ def element_text(node: LexborNode) -> str:
         elif child.tag == "-text":
             raw = child.text_content or ""
             parts.append(raw if _in_verbatim(child) else _SPACE_RUN.sub(" ", raw))
-    return "\n".join(piece.strip(" ") for piece in "".join(parts).split("\n")).strip("\n")
+    return "".join(parts).strip("\n")  # spaces at line ends are left to cleaning's normalise_line
 
 
 def message_date(message: LexborNode) -> DateReading:

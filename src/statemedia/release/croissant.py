@@ -14,7 +14,7 @@ import yaml
 
 from statemedia.errors import ReleaseError
 from statemedia.release.layout import parse_version
-from statemedia.vocab import REPO_ROOT, post_schema
+from statemedia.vocab import REPO_ROOT, annotation_schema, post_schema
 
 CROISSANT_1_0 = "http://mlcommons.org/croissant/1.0"
 
@@ -290,10 +290,15 @@ def croissant_metadata(release_dir: Path, manifest: dict[str, Any], version: str
         if not entry["rows"]:
             continue
         table = entry["table"]
-        fields, omitted = record_set_fields(table, entry["path"], schema)
+        is_annotations = table == "annotations"
+        table_schema = annotation_schema() if is_annotations else schema
+        fields, omitted = record_set_fields(table, entry["path"], table_schema)
         description = TABLE_DESCRIPTIONS.get(table, f"Table '{table}'.")
         description += (
-            f" {entry['rows']} rows, one per post; columns follow schema/post.schema.json."
+            f" {entry['rows']} rows, one per human annotation; columns follow "
+            "schema/annotation.schema.json."
+            if is_annotations
+            else f" {entry['rows']} rows, one per post; columns follow schema/post.schema.json."
         )
         if omitted:
             description += (
@@ -306,7 +311,11 @@ def croissant_metadata(release_dir: Path, manifest: dict[str, Any], version: str
                 "@id": table,
                 "name": table,
                 "description": description,
-                "key": {"@id": f"{table}/post_id"},
+                "key": (
+                    [{"@id": f"{table}/post_id"}, {"@id": f"{table}/annotator"}]
+                    if is_annotations
+                    else {"@id": f"{table}/post_id"}
+                ),
                 "field": fields,
             }
         )
