@@ -172,14 +172,14 @@ def template_family(kind: int, size: int, rng: np.random.Generator, markov: Mark
         shared = lines_of(markov.sample(rng, np.array([int(rng.integers(35, 50))]))[0], rng)
         for words in markov.sample(rng, rng.integers(15, 30, size)):
             posts.append(f"{shared}\n{' '.join(words)}")
-    else:  # briefing announcements
-        for _ in range(size):
+    else:  # briefing announcements; a topic phrase keeps two families from colliding by chance
+        for topic in markov.sample(rng, rng.integers(5, 10, size)):
             month, day = MONTHS[int(rng.integers(0, 12))], int(rng.integers(1, 29))
             hour, until = int(rng.integers(1, 12)), int(rng.integers(1, 12))
             city = ["Moscow", "Saransk", "Kaliningrad", "Vladivostok"][int(rng.integers(0, 4))]
             posts.append(
                 f"🎙 On {month} {day}, Foreign Ministry Spokeswoman Maria Zakharova will hold a "
-                f"briefing on current foreign policy issues in {city}.\n🕖 {hour}.00 pm Moscow "
+                f"briefing on {' '.join(topic)} in {city}.\n🕖 {hour}.00 pm Moscow "
                 f"time\nFor accreditation inquiries, please contact the MFA Press Centre. "
                 f"Accreditation is open until {until}.00 am on {month} {max(day - 1, 1)}."
             )

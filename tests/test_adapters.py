@@ -21,10 +21,10 @@ from statemedia.completeness import completeness, gaps
 from statemedia.errors import BadInputError
 from statemedia.ids import sha256_bytes
 from statemedia.inputs import FileDecl, RawFile
-from statemedia.parse import FileContext, split_lines
-from statemedia.parse.jsonl import parse_jsonl, read_timestamp
-from statemedia.parse.telegram_export import message_spans, parse_export
-from statemedia.parse.tme_html import element_text, parse_page
+from statemedia.parse import split_lines
+from statemedia.parse.jsonl import read_timestamp
+from statemedia.parse.telegram_export import message_spans
+from statemedia.parse.tme_html import element_text
 from statemedia.records import Post
 from statemedia.stages import ParseOutcome, parse_and_clean
 
@@ -130,7 +130,12 @@ def test_telegram_export_account_names_every_line():
 
 
 def test_telegram_export_prefers_text_entities_and_reads_old_exports_without_them():
-    message = {"id": 7, "type": "message", "date": "2019-05-01T10:00:00", "text": ["a ", {"type": "bold", "text": "b"}]}
+    message = {
+        "id": 7,
+        "type": "message",
+        "date": "2019-05-01T10:00:00",
+        "text": ["a ", {"type": "bold", "text": "b"}],
+    }
     root = {"name": "X", "type": "public_channel", "id": 1, "messages": [message]}
     outcome = build("result.json", json.dumps(root, indent=1))
     (post,) = outcome.posts
@@ -147,7 +152,7 @@ def test_message_spans_ignore_brackets_and_quotes_inside_strings():
         "type": "public_channel",
         "id": 1,
         "messages": [
-            {"id": 1, "type": "message", "text": "} ] \\\" { [ \"messages\": ["},
+            {"id": 1, "type": "message", "text": '} ] \\" { [ "messages": ['},
             {"id": 2, "type": "message", "text": [{"type": "bold", "text": "}"}]},
         ],
     }
@@ -160,7 +165,11 @@ def test_message_spans_ignore_brackets_and_quotes_inside_strings():
 @pytest.mark.parametrize(
     ("root", "options", "error"),
     [
-        ({"name": "Me", "type": "personal_chat", "id": 1, "messages": []}, None, "not a channel export"),
+        (
+            {"name": "Me", "type": "personal_chat", "id": 1, "messages": []},
+            None,
+            "not a channel export",
+        ),
         ({"about": "", "chats": {"list": []}}, None, "a whole-account export"),
         ({"name": "X", "type": "public_channel", "id": 1, "messages": []}, {}, "needs the channel"),
     ],
@@ -247,11 +256,15 @@ def test_jsonl_maps_nested_fields_to_posts():
     [
         ('{"id": 1, "message": "a"}\n{"id": 2, message: "b"}\n', None, r"\.jsonl:2: not JSON"),
         ('{"id": 1, "text": "a"}\n', None, r"\.jsonl:1: no text field 'message'"),
-        ('[1, 2]\n', None, r"\.jsonl:1: a JSON list, not an object"),
+        ("[1, 2]\n", None, r"\.jsonl:1: a JSON list, not an object"),
         ('{"message": {"a": 1}}\n', None, "holds a dict, not a string"),
         ('{"message": "a", "date": "yesterday"}\n', None, "neither ISO 8601 nor epoch"),
         ('{"message": "a"}\n', {"body": "message"}, "needs a field mapping with at least `text`"),
-        ('{"message": "a"}\n', {"text": "message", "views": "views"}, r"unknown jsonl fields \['views'\]"),
+        (
+            '{"message": "a"}\n',
+            {"text": "message", "views": "views"},
+            r"unknown jsonl fields \['views'\]",
+        ),
     ],
 )
 def test_jsonl_refuses_unreadable_records_with_file_line_and_field(text, fields, error):
@@ -261,7 +274,11 @@ def test_jsonl_refuses_unreadable_records_with_file_line_and_field(text, fields,
 
 
 def test_jsonl_without_channel_keeps_the_bare_id_and_no_url():
-    outcome = build("telethon_dump.jsonl", '{"id": 9, "message": "a"}\n', {"fields": {"text": "message", "id": "id"}})
+    outcome = build(
+        "telethon_dump.jsonl",
+        '{"id": 9, "message": "a"}\n',
+        {"fields": {"text": "message", "id": "id"}},
+    )
     (post,) = outcome.posts
     assert (post.post_id, post.url, post.date_confidence) == ("mfa_russia-9", None, "unknown")
 
@@ -317,7 +334,10 @@ def test_tme_html_messages_become_posts_with_their_element_lines():
     assert lines_of(remarks) == (25, 42)  # from its data-post line to the line before the next
     forwarded = posts["mfa_russia-mfarussia/3004"]
     assert forwarded.forwarded_from == "МИД России 🇷🇺"
-    assert forwarded.text == "Statement by the Russian Foreign Ministry\non the anniversary of the Treaty"
+    assert (
+        forwarded.text
+        == "Statement by the Russian Foreign Ministry\non the anniversary of the Treaty"
+    )
     assert lines_of(forwarded) == (43, 54)
     (photo,) = outcome.dropped  # media only: nothing to keep
     assert (photo.post_id, photo.reason, lines_of(photo)) == (
@@ -378,11 +398,22 @@ def test_completeness_reports_id_ranges_and_gaps_per_channel():
 
 
 def test_completeness_ignores_raw_ids_and_separates_channels():
-    ids = ["mfa_russia-mfarussia/5", "mfa_russia-mfarussia/9", "tass-0123456789abcdef", "mfa_russia-mid_russia/1"]
+    ids = [
+        "mfa_russia-mfarussia/5",
+        "mfa_russia-mfarussia/9",
+        "tass-0123456789abcdef",
+        "mfa_russia-mid_russia/1",
+    ]
     report = completeness(ids)
     assert sorted(report) == ["mfarussia", "mid_russia"]
     assert report["mfarussia"]["gaps"] == [[6, 8]] and report["mfarussia"]["missing"] == 3
-    assert report["mid_russia"] == {"first_id": 1, "last_id": 1, "present": 1, "missing": 0, "gaps": []}
+    assert report["mid_russia"] == {
+        "first_id": 1,
+        "last_id": 1,
+        "present": 1,
+        "missing": 0,
+        "gaps": [],
+    }
     assert gaps([3, 1, 2, 2, 7]) == [[4, 6]]
     assert completeness([]) == {}
 

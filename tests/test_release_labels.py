@@ -60,6 +60,7 @@ def test_gold_labels_and_annotations_are_published(tmp_path):
         annotation(first, "model", topic_b, {}, origin="machine"),
     ]
     gold, queue = aggregate(rows, scheme, min_annotators=2)
+    assert {q["post_id"] for q in queue} == {second}
     labels = root / "annotation" / "labels"
     labels.mkdir(parents=True)
     (labels / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold))

@@ -152,7 +152,7 @@ def build_tables(root: Path, config: Config, previous: dict[str, str] | None = N
         "schema_version": schema_version(),
         "code_version": __version__,
         "versions": {
-            "parsers": sorted({name for name, _ in registry().values()}),
+            "parsers": sorted({registry()[raw.decl.format][0] for raw in files}),
             "clean": CLEAN_VERSION,
             "dedup": DEDUP_VERSION,
             "split": SPLIT_VERSION,

@@ -122,7 +122,9 @@ def block_preprocessing(manifest: dict) -> str:
         for c in vocabulary("line_categories")
         if c not in RULE_OF_CATEGORY and not c.startswith("post_") and c != "link_teaser"
     ]
-    rows += [[f"parser: `{c}` lines outside any post", totals.get(c, 0), "–"] for c in outside]
+    rows += [
+        [f"parser: `{c}` lines outside any post", totals[c], "–"] for c in outside if totals.get(c)
+    ]
     dropped = clean["dropped"] or {}
     versions = manifest["versions"]
     text = (

@@ -71,12 +71,17 @@ def clean_draft(
     draft: Draft, *, post_id: str, provenance: Provenance, source: str, platform: str, language: str
 ) -> Cleaned:
     """Turn a draft into a cleaned `Post`, or a `Dropped` when no text is left."""
-    categories = line_categories(draft)
-    body = [
-        normalise_line(line.text)
-        for line, category in zip(draft.lines, categories, strict=True)
-        if category == "post_body"
-    ]
+    if draft.text is None:
+        categories = line_categories(draft)
+        pieces = [
+            line.text
+            for line, category in zip(draft.lines, categories, strict=True)
+            if category == "post_body"
+        ]
+    else:  # structured formats: the lines only locate the post; the line rules apply to its text
+        categories = draft.roles
+        pieces = [p for p in draft.text.split("\n") if not (is_placeholder(p) or is_link_anchor(p))]
+    body = [normalise_line(piece) for piece in pieces]
     text = "\n".join(part for part in body if part)
     if not text:
         return Cleaned(Dropped(post_id, "clean", "empty_after_clean", provenance), categories)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from itertools import pairwise
 
 from statemedia.records import Dropped, Post
 
@@ -20,7 +21,7 @@ _NATIVE = re.compile(r"^[^-/]+-(?P<channel>[^/]+)/(?P<number>\d+)$")
 def gaps(numbers: Iterable[int]) -> list[list[int]]:
     """Inclusive [first, last] ranges of integers missing between the smallest and largest."""
     ordered = sorted(set(numbers))
-    return [[a + 1, b - 1] for a, b in zip(ordered, ordered[1:], strict=False) if b - a > 1]
+    return [[a + 1, b - 1] for a, b in pairwise(ordered) if b - a > 1]
 
 
 def completeness(records: Iterable[Post | Dropped | str]) -> dict[str, dict[str, object]]:

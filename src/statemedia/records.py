@@ -51,6 +51,7 @@ class Draft:
     forwarded_from: str | None = None
     url: str | None = None
     native_id: str | None = None  # the platform's own id (e.g. a Telegram message id), if any
+    text: str | None = None  # structured formats: the text from the JSON/HTML value, not the lines
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,9 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import pyarrow as pa
-
 from statemedia.errors import BadInputError
 from statemedia.labeling.scheme import STANCE_TAG_PREFIX, Scheme
+from statemedia.vocab import post_schema
 
 AGGREGATION = "majority@1"
 TIE = "tie"
@@ -182,25 +181,15 @@ def apply_adjudications(
     return [by_post[k] for k in sorted(by_post)]
 
 
-# The columns `gold_columns` adds to a release, declared once for the release's Arrow schema.
-GOLD_ARROW_FIELDS: tuple[pa.Field, ...] = (
-    pa.field("label_status", pa.string(), nullable=False),
-    pa.field("label_n_annotators", pa.int32(), nullable=False),
-    pa.field("label_topic_primary", pa.string()),
-    pa.field("label_topics_secondary", pa.list_(pa.string()), nullable=False),
-    pa.field(
-        "label_stances",
-        pa.list_(pa.struct([pa.field("target", pa.string()), pa.field("stance", pa.string())])),
-        nullable=False,
-    ),
-    pa.field("label_scheme_version", pa.string()),
-)
+def label_column_names() -> list[str]:
+    """The release's gold-label columns, as declared in schema/post.schema.json (`label_*`)."""
+    return [name for name in post_schema()["properties"] if name.startswith("label_")]
 
 
 def gold_columns(
     gold: Sequence[Mapping[str, Any]], post_ids: Sequence[str], scheme: Scheme
 ) -> dict[str, list[Any]]:
-    """Gold labels as release columns aligned with `post_ids` (shape: GOLD_ARROW_FIELDS).
+    """Gold labels as release columns aligned with `post_ids` (the `label_*` row-schema columns).
 
     label_status is 'resolved', 'needs_adjudication' or 'unlabeled'; only resolved posts carry label
     values (others get null / empty lists), so no half-decided label reaches a release.
@@ -208,7 +197,7 @@ def gold_columns(
     column per target, so appending a target to the scheme does not change the release schema.
     """
     by_post = {str(row["post_id"]): row for row in gold}
-    cols: dict[str, list[Any]] = {f.name: [] for f in GOLD_ARROW_FIELDS}
+    cols: dict[str, list[Any]] = {name: [] for name in label_column_names()}
     for post_id in post_ids:
         row = by_post.get(str(post_id))
         status = row["status"] if row else UNLABELED

@@ -1,8 +1,10 @@
 """Parser `jsonl@1`: JSON Lines from any scraper (a Telethon dump, a news crawl), one record a line.
 
 The manifest's `options.fields` maps our fields to dotted paths in each record (`text` required; `id`,
-`date`, `url`, `channel`, `forwarded_from`, `title` optional). Blank lines are `blank`; a line that
-is not a JSON object, or lacks the mapped text, stops the build with its file, line and field.
+`date`, `url`, `channel`, `forwarded_from`, `title` optional; `options.channel` names the channel
+when records do not). An id with a channel gives native id "<channel>/<id>" and, on Telegram, a t.me
+URL. Blank lines are `blank`; a line that is not a JSON object, or lacks the mapped text, stops the
+build with its file, line and field.
 """
 
 from __future__ import annotations

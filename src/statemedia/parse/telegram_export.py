@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +47,8 @@ def message_spans(text: str) -> list[MessageSpan]:
             continue
         if token == ":":  # the string just before a colon is a key
             if pending is not None:
-                key = json.loads(pending.group())
+                raw = pending.group()
+                key = json.loads(raw) if "\\" in raw else raw[1:-1]  # decode only escaped keys
                 if depth == 1:
                     root_key = key
                 elif depth == 3 and current is not None:
@@ -109,7 +110,13 @@ def message_date(message: dict[str, Any]) -> DateReading:
     return DateReading(reading.value, "stated", evidence)
 
 
-def _roles(span: MessageSpan, first: int, last: int, line_of: Any, lines: Sequence[SourceLine]):
+def _roles(
+    span: MessageSpan,
+    first: int,
+    last: int,
+    line_of: Callable[[int], int],
+    lines: Sequence[SourceLine],
+) -> tuple[str, ...]:
     """Per line of a message: its text field's lines are the body, the entity copy is repeated."""
     roles = {k: "post_metadata" for k in range(first, last + 1)}
     keys = [key for key, _ in span.keys]

@@ -10,8 +10,8 @@ Service messages are `service_message`; lines outside messages are `export_struc
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from bisect import bisect_right
+from collections.abc import Sequence
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
