@@ -22,9 +22,11 @@ import pyarrow as pa
 
 from statemedia import __version__
 from statemedia.clean import CLEAN_VERSION
+from statemedia.completeness import completeness
 from statemedia.config import Config
 from statemedia.dedup import DEDUP_VERSION, DedupItem, deduplicate
 from statemedia.errors import ReleaseError
+from statemedia.fileio import write_atomic
 from statemedia.ids import sha256_bytes
 from statemedia.inputs import RawFile, load_inputs
 from statemedia.labeling.publish import gold_by_post, published_annotations, read_label_files
@@ -35,8 +37,6 @@ from statemedia.release.writer import (
     parquet_bytes,
     post_row,
     rows_table,
-    write_bytes_atomic,
-    write_text_atomic,
 )
 from statemedia.split import SPLIT_VERSION, SPLITS, assign_splits
 from statemedia.stages import ParseOutcome, parse_and_clean
@@ -177,6 +177,8 @@ def build_tables(root: Path, config: Config, previous: dict[str, str] | None = N
         ],
         "label_scheme_version": scheme.version,
         "stage_counts": stage_counts(outcome, result, rows),
+        # Per channel with platform ids: the message-id range and every gap (missing ids).
+        "completeness": completeness([*outcome.posts, *outcome.dropped]),
         "line_account": [asdict(account) for account in outcome.accounts],
         "dedup": {
             "merged": [
@@ -253,14 +255,14 @@ def write_tables(
 ) -> dict[str, Any]:
     """Write every table and `manifest.json` into `folder`; return the manifest."""
     for name in TABLE_NAMES:
-        write_bytes_atomic(folder / table_file(name), parquet_bytes(build.tables[name]))
+        write_atomic(folder / table_file(name), parquet_bytes(build.tables[name]))
     manifest = {
         "version": version,
         "date_released": date_released,
         **build.manifest,
         "files": file_entries(build.tables),
     }
-    write_text_atomic(
+    write_atomic(
         folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
     )
     return manifest

@@ -15,10 +15,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from statemedia.fileio import write_atomic
 from statemedia.release.croissant import render_croissant
 from statemedia.release.hfcard import render_card
 from statemedia.release.layout import newest_version, read_manifest, release_versions
-from statemedia.release.writer import write_bytes_atomic
 from statemedia.split import SPLITS
 from statemedia.vocab import vocabulary
 
@@ -288,6 +288,6 @@ def write_generated(root: Path) -> list[str]:
     written = []
     for path, data in expected_documents(root).items():
         if not path.is_file() or path.read_bytes() != data:
-            write_bytes_atomic(path, data)
+            write_atomic(path, data)
             written.append(str(path.relative_to(root)))
     return written

@@ -80,6 +80,11 @@ def run_build(root: Path, out: Path | None = None, quiet: bool = False) -> int:
         print(format_accounts(build.outcome.accounts))
         print()
     print(_summary(manifest))
+    for channel, report in manifest["completeness"].items():
+        print(
+            f"completeness {channel}: ids {report['first_id']}–{report['last_id']}, "
+            f"{report['present']} present, {report['missing']} missing, gaps {report['gaps']}"
+        )
     print("seconds: " + ", ".join(f"{stage} {sec:.2f}" for stage, sec in build.seconds.items()))
     print(f"wrote {out}")
     version, differing = compare_with_release(dataset_dir, manifest["files"])

@@ -7,32 +7,14 @@ command never leaves a half-written file behind (temp file in the same directory
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from statemedia.errors import BadInputError
+from statemedia.fileio import write_atomic
 
-
-def write_atomic(path: Path, data: str | bytes, mode: int | None = None) -> None:
-    """Write `data` to `path`: readers see the old file or the whole new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        # Why BaseException: a Ctrl-C mid-write must not leave the temp file behind either.
-        Path(tmp).unlink(missing_ok=True)
-        raise
+__all__ = ["dumps_json", "dumps_jsonl", "read_jsonl", "write_atomic"]
 
 
 def dumps_jsonl(rows: Iterable[Mapping[str, Any]]) -> str:

@@ -7,7 +7,6 @@ Sampling is a hash of (seed, post_id): independent of row order; adding posts ne
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from hashlib import sha256
@@ -17,20 +16,11 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from statemedia.errors import BadInputError
+from statemedia.release.layout import release_versions
 
 SPLITS = ("train", "validation", "test")
 TEASER_KIND = "link_teaser"
 REQUIRED_COLUMNS = ("post_id", "record_kind", "source", "text", "provenance")
-_SEMVER = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
-
-
-def release_versions(dataset_dir: Path) -> list[str]:
-    """Release directory names under dataset/data that look like semantic versions, oldest first."""
-    data_dir = dataset_dir / "data"
-    if not data_dir.is_dir():
-        return []
-    found = [p.name for p in data_dir.iterdir() if p.is_dir() and _SEMVER.match(p.name)]
-    return sorted(found, key=lambda name: tuple(int(x) for x in _SEMVER.match(name).groups()))  # type: ignore[union-attr]
 
 
 def resolve_release(dataset_dir: Path, release: str) -> str:

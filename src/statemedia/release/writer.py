@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -92,22 +89,3 @@ def parquet_bytes(table: pa.Table) -> bytes:
         if table.num_rows:
             writer.write_table(table, row_group_size=50_000)
     return sink.getvalue()
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write bytes to `path` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; released files are world-readable
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write a UTF-8 text file atomically."""
-    write_bytes_atomic(path, text.encode("utf-8"))
