@@ -13,6 +13,8 @@ import shutil
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -271,14 +273,19 @@ def write_tables(
 def promote(staging: Path, final: Path) -> None:
     """Move a fully written staging folder to its final name; refuse to replace anything."""
     if final.exists():
-        shutil.rmtree(staging, ignore_errors=True)
         raise ReleaseError(f"{final} already exists: released versions are never modified")
     os.rename(staging, final)
 
 
-def staging_dir(parent: Path, name: str) -> Path:
-    """A fresh hidden folder next to the final one, so the final rename is atomic."""
+@contextmanager
+def staged(parent: Path, name: str) -> Iterator[Path]:
+    """A fresh hidden folder next to the final one (so the final rename is atomic), removed if the
+    block fails: a failed build or release leaves nothing half-written."""
     parent.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=parent))
     folder.chmod(0o755)
-    return folder
+    try:
+        yield folder
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise

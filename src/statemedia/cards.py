@@ -190,6 +190,7 @@ def figures(rows: dict[str, list[dict]]) -> dict[str, bytes]:
     import matplotlib
 
     matplotlib.use("Agg")
+    import matplotlib.dates
     import matplotlib.pyplot as plt
 
     posts = [row for split in SPLITS for row in rows[split]]
@@ -198,17 +199,19 @@ def figures(rows: dict[str, list[dict]]) -> dict[str, bytes]:
     fig, ax = plt.subplots(figsize=(7, 3.2), dpi=100)
     for source in sources:
         months = Counter(
-            r["published_date"].strftime("%Y-%m")
+            r["published_date"].replace(day=1)
             for r in posts
             if r["source"] == source and r["published_date"]
         )
-        if months:
+        if months:  # a real date axis, so months stay in calendar order
             keys = sorted(months)
             ax.plot(keys, [months[k] for k in keys], marker="o", linestyle="", label=source)
     undated = sum(1 for r in posts if not r["published_date"])
     ax.set_title(f"Posts per month by source (dated posts only; {undated} undated)")
     ax.set_ylabel("posts")
     ax.legend(fontsize=7)
+    ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%Y-%m"))
+    ax.yaxis.get_major_locator().set_params(integer=True)
     ax.tick_params(axis="x", labelrotation=45, labelsize=7)
     fig.tight_layout()
     out["posts_per_month.png"] = _png(fig)

@@ -16,11 +16,12 @@ from statemedia.build import (
     build_tables,
     file_entries,
     promote,
-    staging_dir,
+    staged,
     write_tables,
 )
 from statemedia.config import Config, load_config
 from statemedia.errors import ReleaseError
+from statemedia.fileio import write_atomic
 from statemedia.release.layout import (
     newest_version,
     parse_version,
@@ -69,10 +70,10 @@ def run_build(root: Path, out: Path | None = None, quiet: bool = False) -> int:
     dataset_dir = root / config.build.dataset_dir
     build = build_tables(root, config, released_splits(dataset_dir))
     out = out or dataset_dir / "build"
-    staging = staging_dir(out.parent, out.name)
-    manifest = write_tables(staging, build, version=None)
-    (staging / "line_account.txt").write_text(format_accounts(build.outcome.accounts) + "\n")
-    (staging / "seconds.json").write_text(json.dumps(build.seconds, indent=2) + "\n")
+    with staged(out.parent, out.name) as staging:
+        manifest = write_tables(staging, build, version=None)
+        write_atomic(staging / "line_account.txt", format_accounts(build.outcome.accounts) + "\n")
+        write_atomic(staging / "seconds.json", json.dumps(build.seconds, indent=2) + "\n")
     shutil.rmtree(out, ignore_errors=True)
     staging.rename(out)
     if not quiet:
@@ -115,13 +116,13 @@ def run_release(root: Path, version_text: str, date_released: str | None = None)
     if newest is not None and _key(version) <= _key(newest):
         raise ReleaseError(f"version {version} is not newer than the newest release {newest}")
     build = build_tables(root, config, released_splits(dataset_dir))
-    staging = staging_dir(final.parent, version)
     try:  # the only clock reading in a release: its date, in the manifest, never in rows
         when = (date.fromisoformat(date_released) if date_released else date.today()).isoformat()
     except ValueError as err:
         raise ReleaseError(f"--date {date_released!r} is not YYYY-MM-DD") from err
-    manifest = write_tables(staging, build, version=version, date_released=when)
-    promote(staging, final)
+    with staged(final.parent, version) as staging:
+        manifest = write_tables(staging, build, version=version, date_released=when)
+        promote(staging, final)
     print(_summary(manifest))
     print(f"released {final}")
     write_generated(root)

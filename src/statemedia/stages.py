@@ -79,18 +79,18 @@ def parse_and_clean(files: Sequence[RawFile]) -> ParseOutcome:
                 platform=raw.decl.platform,
                 language=raw.decl.language,
             )
-            for line, category in zip(draft.lines, cleaned.categories, strict=True):
+            # A teaser is kept as its own record kind, but its lines are navigation in the account.
+            final = [
+                "link_teaser" if draft.kind == "link_teaser" and c != "blank" else c
+                for c in cleaned.categories
+            ]
+            for line, category in zip(draft.lines, final, strict=True):
                 if line.number in category_of:
                     raise AssertionError(
                         f"{raw.repo_path}:{line.number} assigned twice by {parser_name}"
                     )
-                # A teaser is kept as its own record kind, but its lines are navigation in the account.
-                category_of[line.number] = (
-                    "link_teaser"
-                    if draft.kind == "link_teaser" and category != "blank"
-                    else category
-                )
-            outcome.posts_touched.update(REMOVED_INSIDE_POSTS.intersection(cleaned.categories))
+                category_of[line.number] = category
+            outcome.posts_touched.update(REMOVED_INSIDE_POSTS.intersection(final))
             if isinstance(cleaned.record, Post):
                 outcome.posts.append(cleaned.record)
                 counts[cleaned.record.record_kind] += 1
