@@ -6,6 +6,7 @@ a category for every line that belongs to no draft. Together they cover every li
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -52,6 +53,12 @@ def split_lines(text: str) -> list[SourceLine]:
         lines.append(SourceLine(number=number, char_start=offset, text=piece))
         offset += len(piece) + 1
     return lines
+
+
+def line_finder(lines: Sequence[SourceLine]) -> Callable[[int], int]:
+    """A function from a character offset in the decoded file to the 0-based index of its line."""
+    starts = [line.char_start for line in lines]
+    return lambda offset: bisect_right(starts, offset) - 1
 
 
 def is_blank(line: SourceLine) -> bool:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from statemedia.parse import FileContext, ParsedFile, fail, is_blank
+from statemedia.parse import FileContext, ParsedFile, fail, is_blank, line_finder
 from statemedia.parse.dates import UNKNOWN, DateReading
 from statemedia.parse.jsonl import read_timestamp
 from statemedia.records import Draft, SourceLine
@@ -174,10 +173,7 @@ def parse_export(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
             f"located {len(spans)} message objects but the JSON holds {len(messages)}",
             "a parser bug or an unusual layout; please report it with this file",
         )
-    starts = [line.char_start for line in lines]
-
-    def line_of(offset: int) -> int:  # 0-based index of the line holding `offset`
-        return bisect_right(starts, offset) - 1
+    line_of = line_finder(lines)  # character offset -> 0-based line index
 
     parsed = ParsedFile()
     taken = -1

@@ -10,12 +10,11 @@ Service messages are `service_message`; lines outside messages are `export_struc
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
 from collections.abc import Sequence
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from statemedia.parse import FileContext, ParsedFile, fail, is_blank
+from statemedia.parse import FileContext, ParsedFile, fail, is_blank, line_finder
 from statemedia.parse.dates import UNKNOWN, DateReading
 from statemedia.parse.jsonl import read_timestamp
 from statemedia.records import Draft, SourceLine
@@ -89,10 +88,7 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
             f"found {len(nodes)} messages in the HTML but {len(tags)} message tags in the text",
             "a parser bug or an unusual layout; please report it with this file",
         )
-    starts = [line.char_start for line in lines]
-
-    def line_of(offset: int) -> int:  # 0-based index of the line holding `offset`
-        return bisect_right(starts, offset) - 1
+    line_of = line_finder(lines)  # character offset -> 0-based line index
 
     parsed = ParsedFile()
     taken = -1
