@@ -9,9 +9,13 @@ from __future__ import annotations
 import hashlib
 
 
-def raw_post_id(source: str, raw_text: str, occurrence: int = 1) -> str:
-    """Id for a post without a platform id: `<source>-<16 hex of sha256(source, raw lines)>`."""
-    digest = hashlib.sha256(f"{source}\x1f{raw_text}".encode()).hexdigest()[:16]
+def raw_digest(source: str, raw_text: str) -> str:
+    """16 hex digits of sha256(source, raw lines): the identity of a raw post."""
+    return hashlib.sha256(f"{source}\x1f{raw_text}".encode()).hexdigest()[:16]
+
+
+def raw_post_id(source: str, digest: str, occurrence: int = 1) -> str:
+    """Id for a post without a platform id: `<source>-<digest>`, `-<n>` for the n-th identical copy."""
     return f"{source}-{digest}" if occurrence == 1 else f"{source}-{digest}-{occurrence}"
 
 

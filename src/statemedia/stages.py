@@ -6,15 +6,17 @@ and link teasers), drops with reasons, a complete line account per file, and per
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 
 from tqdm import tqdm
 
 from statemedia.account import build_account
 from statemedia.clean import clean_draft
-from statemedia.ids import native_post_id, raw_post_id
+from statemedia.ids import native_post_id, raw_digest, raw_post_id
 from statemedia.inputs import RawFile
 from statemedia.parse import FileContext, registry, split_lines
 from statemedia.records import Draft, Dropped, LineAccount, Post, Provenance
@@ -49,54 +51,107 @@ def provenance_of(draft: Draft, raw: RawFile, parser: str) -> Provenance:
     )
 
 
-def parse_and_clean(files: Sequence[RawFile]) -> ParseOutcome:
-    """Parse every file with its declared parser, clean every draft, and account for every line."""
-    parsers = registry()
-    outcome = ParseOutcome()
-    seen_raw: Counter[tuple[str, str]] = Counter()
-    for raw in tqdm(files, desc="parse", unit="file", disable=None, leave=False):
-        parser_name, parse = parsers[raw.decl.format]
-        ctx = FileContext(
-            raw.repo_path, raw.decl.source, raw.decl.platform, raw.decl.language, raw.decl.options
+@dataclass(slots=True)
+class FileOutcome:
+    """One file's records, each with its raw digest (None for platform ids) and in-file occurrence."""
+
+    records: list[tuple[Post | Dropped, str | None, int]]
+    account: LineAccount
+    counts: dict[str, int]
+    touched: Counter[str]
+
+
+def parse_file(raw: RawFile) -> FileOutcome:
+    """Parse one file with its declared parser, clean every draft, and account for every line."""
+    parser_name, parse = registry()[raw.decl.format]
+    source = raw.decl.source
+    ctx = FileContext(raw.repo_path, source, raw.decl.platform, raw.decl.language, raw.decl.options)
+    lines = split_lines(raw.text)
+    parsed = parse(lines, ctx)
+    category_of = dict(parsed.outside)
+    counts: Counter[str] = Counter()
+    touched: Counter[str] = Counter()
+    seen: Counter[str] = Counter()
+    records: list[tuple[Post | Dropped, str | None, int]] = []
+    for draft in parsed.drafts:
+        if draft.native_id is not None:  # the platform's own id, e.g. "mfarussia/12345"
+            digest, occurrence = None, 1
+            post_id = native_post_id(source, draft.native_id)
+        else:
+            digest = raw_digest(source, "\n".join(line.text for line in draft.lines))
+            seen[digest] += 1
+            occurrence = seen[digest]
+            post_id = raw_post_id(source, digest, occurrence)
+        cleaned = clean_draft(
+            draft,
+            post_id=post_id,
+            provenance=provenance_of(draft, raw, parser_name),
+            source=source,
+            platform=raw.decl.platform,
+            language=raw.decl.language,
         )
-        lines = split_lines(raw.text)
-        parsed = parse(lines, ctx)
-        category_of = dict(parsed.outside)
-        counts: Counter[str] = Counter()
-        for draft in parsed.drafts:
-            if draft.native_id is not None:  # the platform's own id, e.g. "mfarussia/12345"
-                post_id = native_post_id(raw.decl.source, draft.native_id)
-            else:
-                raw_text = "\n".join(line.text for line in draft.lines)
-                seen_raw[(raw.decl.source, raw_text)] += 1
-                occurrence = seen_raw[(raw.decl.source, raw_text)]
-                post_id = raw_post_id(raw.decl.source, raw_text, occurrence)
-            cleaned = clean_draft(
-                draft,
-                post_id=post_id,
-                provenance=provenance_of(draft, raw, parser_name),
-                source=raw.decl.source,
-                platform=raw.decl.platform,
-                language=raw.decl.language,
+        # A teaser is kept as its own record kind, but its lines are navigation in the account.
+        final = [
+            "link_teaser" if draft.kind == "link_teaser" and c != "blank" else c
+            for c in cleaned.categories
+        ]
+        for line, category in zip(draft.lines, final, strict=True):
+            if line.number in category_of:
+                raise AssertionError(
+                    f"{raw.repo_path}:{line.number} assigned twice by {parser_name}"
+                )
+            category_of[line.number] = category
+        touched.update(REMOVED_INSIDE_POSTS.intersection(final))
+        record = cleaned.record
+        counts[record.record_kind if isinstance(record, Post) else f"dropped:{record.reason}"] += 1
+        records.append((record, digest, occurrence))
+    account = build_account(raw.repo_path, lines, len(raw.text), category_of)
+    return FileOutcome(records, account, dict(sorted(counts.items())), touched)
+
+
+# Below this many characters of input, starting worker processes costs more than it saves.
+PARALLEL_MIN_CHARS = 20_000_000
+
+
+def parse_and_clean(files: Sequence[RawFile], workers: int | None = None) -> ParseOutcome:
+    """Parse and clean every file (in `workers` processes for large inputs), merged in file order.
+
+    The result does not depend on the number of workers: files are merged in manifest order, and
+    the occurrence suffix of identical raw posts in one source counts across files in that order.
+    """
+    if workers is None:
+        big = sum(len(raw.text) for raw in files) >= PARALLEL_MIN_CHARS
+        workers = min(len(files), os.cpu_count() or 1) if big else 1
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(
+                tqdm(
+                    pool.map(parse_file, files),
+                    total=len(files),
+                    desc="parse",
+                    unit="file",
+                    disable=None,
+                    leave=False,
+                )
             )
-            # A teaser is kept as its own record kind, but its lines are navigation in the account.
-            final = [
-                "link_teaser" if draft.kind == "link_teaser" and c != "blank" else c
-                for c in cleaned.categories
-            ]
-            for line, category in zip(draft.lines, final, strict=True):
-                if line.number in category_of:
-                    raise AssertionError(
-                        f"{raw.repo_path}:{line.number} assigned twice by {parser_name}"
-                    )
-                category_of[line.number] = category
-            outcome.posts_touched.update(REMOVED_INSIDE_POSTS.intersection(final))
-            if isinstance(cleaned.record, Post):
-                outcome.posts.append(cleaned.record)
-                counts[cleaned.record.record_kind] += 1
-            else:
-                outcome.dropped.append(cleaned.record)
-                counts[f"dropped:{cleaned.record.reason}"] += 1
-        outcome.accounts.append(build_account(raw.repo_path, lines, len(raw.text), category_of))
-        outcome.file_counts[raw.repo_path] = dict(sorted(counts.items()))
+    else:
+        results = [
+            parse_file(raw)
+            for raw in tqdm(files, desc="parse", unit="file", disable=None, leave=False)
+        ]
+    outcome = ParseOutcome()
+    earlier: Counter[str] = Counter()  # raw digests seen in earlier files
+    for raw, result in zip(files, results, strict=True):
+        this_file: Counter[str] = Counter()
+        for record, digest, occurrence in result.records:
+            if digest is not None:
+                this_file[digest] += 1
+                if earlier[digest]:  # the same raw post in an earlier file of this source
+                    new_id = raw_post_id(raw.decl.source, digest, earlier[digest] + occurrence)
+                    record = replace(record, post_id=new_id)
+            (outcome.posts if isinstance(record, Post) else outcome.dropped).append(record)
+        earlier.update(this_file)
+        outcome.accounts.append(result.account)
+        outcome.file_counts[raw.repo_path] = result.counts
+        outcome.posts_touched.update(result.touched)
     return outcome
