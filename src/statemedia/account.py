@@ -63,11 +63,3 @@ def format_accounts(accounts: Sequence[LineAccount]) -> str:
             )
         rows.append(f"  {'total':42} {total_lines:7d} {100.0:6.1f} {total_chars:8d} {100.0:6.1f}")
     return "\n".join(rows)
-
-
-def category_totals(accounts: Sequence[LineAccount]) -> dict[str, int]:
-    """Lines per category summed over files."""
-    totals: Counter[str] = Counter()
-    for account in accounts:
-        totals.update(account.lines)
-    return dict(totals)

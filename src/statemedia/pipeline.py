@@ -168,8 +168,3 @@ def run_card(root: Path, check: bool = False) -> int:
     for name in write_generated(root):
         print(f"wrote {name}")
     return 0
-
-
-def manifest_json(manifest: dict) -> str:
-    """Manifest as written to disk."""
-    return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
