@@ -428,7 +428,7 @@ def run_statemedia(work: Path) -> dict:
 def run_datasketch(work: Path) -> dict:
     from datasketch import MinHash, MinHashLSH
 
-    from statemedia.dedup import BoilerplateCounter, DedupConfig, _batches, shingle_sets
+    from statemedia.dedup import BoilerplateCounter, DedupConfig, shingle_sets, text_batches
 
     cfg = DedupConfig()
     t0 = time.perf_counter()
@@ -436,7 +436,7 @@ def run_datasketch(work: Path) -> dict:
     t1 = time.perf_counter()
     # Identical shingles: ours (boilerplate lines left out), hashed to 32 bits.
     counter = BoilerplateCounter(cfg.boilerplate_min_posts)
-    spans = list(_batches([len(t) for t in texts]))
+    spans = list(text_batches([len(t) for t in texts]))
     for s in spans:
         counter.add_batch(sources[s], texts[s])
     boilerplate = counter.boilerplate()
@@ -542,12 +542,12 @@ def run_datatrove(work: Path) -> dict:
 
 def prepare_datatrove_input(work: Path) -> None:
     """Our shingled words, padded, as datatrove JSONL (two files, one per core)."""
-    from statemedia.dedup import BoilerplateCounter, DedupConfig, _batches, shingle_text
+    from statemedia.dedup import BoilerplateCounter, DedupConfig, shingle_text, text_batches
 
     cfg = DedupConfig()
     ids, sources, texts, _ = read_corpus(work / "corpus")
     counter = BoilerplateCounter(cfg.boilerplate_min_posts)
-    spans = list(_batches([len(t) for t in texts]))
+    spans = list(text_batches([len(t) for t in texts]))
     for s in spans:
         counter.add_batch(sources[s], texts[s])
     boilerplate = counter.boilerplate()
@@ -580,7 +580,7 @@ def ensure_datatrove_env() -> Path | None:
     """Create bench/.venv-datatrove from the pinned requirements; None if that fails."""
     python = DT_VENV / "bin" / "python"
     stamp = DT_VENV / ".installed"
-    if stamp.exists() and stamp.read_text() == DT_REQUIREMENTS.read_text():
+    if python.exists() and stamp.exists() and stamp.read_text() == DT_REQUIREMENTS.read_text():
         return python
     print(f"creating {DT_VENV} from {DT_REQUIREMENTS.name} ...", flush=True)
     steps = [

@@ -44,9 +44,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import cache
+from multiprocessing import get_context
+from typing import TypeVar
 
 import numpy as np
 import xxhash
@@ -54,6 +58,7 @@ import xxhash
 from statemedia.errors import ConfigError
 
 DEDUP_VERSION = "dedup@1"
+T = TypeVar("T")
 
 _U64 = np.uint64
 _MASK32 = _U64(0xFFFFFFFF)
@@ -301,8 +306,9 @@ def exact_keys(texts: Sequence[str]) -> np.ndarray:
     return _keys_from_words(texts, _split_words(texts))
 
 
-def _batches(lengths: Sequence[int], budget: int = _BATCH_CHARS) -> Iterable[slice]:
-    """Consecutive slices whose total text length stays near `budget` characters."""
+def text_batches(lengths: Sequence[int], budget: int = _BATCH_CHARS) -> Iterable[slice]:
+    """Consecutive slices whose total text length stays near `budget` characters (batch sizes
+    that keep numpy temporaries small)."""
     start, total = 0, 0
     for i, length in enumerate(lengths):
         if total and total + length > budget:
@@ -315,6 +321,16 @@ def _batches(lengths: Sequence[int], budget: int = _BATCH_CHARS) -> Iterable[sli
 
 # ---------------------------------------------------------------------------------------------------
 # Boilerplate lines (pass 1).
+
+
+def _scan_lines(
+    sources: Sequence[str], texts: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pass 1 for a batch: exact keys, and every line's key with the exact key of its post."""
+    words = _split_words(texts, sources)
+    keys = _keys_from_words(texts, words)
+    post = _fmix64(keys[:, 0] ^ (keys[:, 1] * _SHINGLE_MULT))
+    return keys, words.line_key, post[words.line_doc]
 
 
 class BoilerplateCounter:
@@ -331,17 +347,16 @@ class BoilerplateCounter:
         self._lines: list[np.ndarray] = []
         self._posts: list[np.ndarray] = []
 
-    def add_batch(
-        self, sources: Sequence[str], texts: Sequence[str], keys: np.ndarray | None = None
-    ) -> np.ndarray:
+    def add_batch(self, sources: Sequence[str], texts: Sequence[str]) -> np.ndarray:
         """Count the lines of a batch; returns the batch's exact keys ((n, 2) uint64)."""
-        words = _split_words(texts, sources)
-        if keys is None:
-            keys = _keys_from_words(texts, words)
-        post = _fmix64(keys[:, 0] ^ (keys[:, 1] * _SHINGLE_MULT))
-        self._lines.append(words.line_key)
-        self._posts.append(post[words.line_doc])
+        keys, line_key, line_post = _scan_lines(sources, texts)
+        self.add_lines(line_key, line_post)
         return keys
+
+    def add_lines(self, line_key: np.ndarray, line_post: np.ndarray) -> None:
+        """Add line occurrences computed elsewhere (by `_scan_lines`, e.g. in a worker)."""
+        self._lines.append(line_key)
+        self._posts.append(line_post)
 
     def boilerplate(self) -> np.ndarray:
         """Sorted uint64 keys of the lines that occur in >= min_posts distinct posts of a source."""
@@ -563,14 +578,15 @@ class NearDuplicateIndex:
 
     def add_batch(self, texts: Sequence[str], sources: Sequence[str], priority: np.ndarray) -> None:
         """Sketch a batch of posts; `priority` (int64, unique) decides which copy is kept."""
-        sk = sketch(texts, sources, self.config, self.boilerplate)
-        self.add_sketch(sk, priority)
+        self.add_compact(*_compact_sketch(texts, sources, self.config, self.boilerplate), priority)
 
-    def add_sketch(self, sk: Sketch, priority: np.ndarray) -> None:
-        """Add precomputed sketches (e.g. computed in worker processes)."""
-        self._shingles.append(sk.shingles)
-        self._sizes.append(np.diff(sk.offsets))
-        self._bands.append(_band_keys(sk.signatures, self.config))
+    def add_compact(
+        self, shingles: np.ndarray, sizes: np.ndarray, bands: np.ndarray, priority: np.ndarray
+    ) -> None:
+        """Add sketches computed elsewhere by `_compact_sketch` (e.g. in a worker process)."""
+        self._shingles.append(shingles)
+        self._sizes.append(sizes)
+        self._bands.append(bands)
         self._priority.append(np.asarray(priority, dtype=np.int64))
 
     def clusters(self) -> NearCluster:
@@ -589,6 +605,17 @@ class NearDuplicateIndex:
         sims = jaccard_pairs(shingles, offsets, left, right)
         ok = sims >= self.config.threshold
         return _greedy_split(left[ok], right[ok], sims[ok], priority)
+
+
+def _compact_sketch(
+    texts: Sequence[str],
+    sources: Sequence[str],
+    config: DedupConfig,
+    boilerplate: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pass 2 for a batch: shingle hashes, set sizes and LSH band keys (signatures dropped)."""
+    sk = sketch(texts, sources, config, boilerplate)
+    return sk.shingles, np.diff(sk.offsets), _band_keys(sk.signatures, config)
 
 
 def _band_keys(signatures: np.ndarray, config: DedupConfig) -> np.ndarray:
@@ -676,8 +703,33 @@ def _greedy_split(
 # The whole stage.
 
 
-def deduplicate(items: Sequence[DedupItem], config: DedupConfig) -> DedupResult:
-    """Exact, then near-duplicate clustering; keeps the smallest-rank post of every cluster."""
+def _mapped(fn: Callable[..., T], tasks: Iterable[tuple], workers: int) -> Iterator[T]:
+    """fn(*task) for every task, in task order; with workers > 1 in that many processes.
+
+    At most 2 * workers tasks are in flight, so the texts of a large corpus are not all pickled at
+    once. Workers are spawned (not forked): safe whatever threads the caller runs.
+    """
+    if workers <= 1:
+        for task in tasks:
+            yield fn(*task)
+        return
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        pending: deque = deque()
+        for task in tasks:
+            pending.append(pool.submit(fn, *task))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def deduplicate(
+    items: Sequence[DedupItem], config: DedupConfig, *, workers: int = 1
+) -> DedupResult:
+    """Exact, then near-duplicate clustering; keeps the smallest-rank post of every cluster.
+
+    `workers` > 1 computes keys and sketches in that many processes; the result is the same.
+    """
     n = len(items)
     ids = [item.post_id for item in items]
     if len(set(ids)) != n:
@@ -692,17 +744,23 @@ def deduplicate(items: Sequence[DedupItem], config: DedupConfig) -> DedupResult:
     texts = [item.text for item in items]
     sources = [item.source for item in items]
     counter = BoilerplateCounter(config.boilerplate_min_posts)
-    keys = np.concatenate(
-        [counter.add_batch(sources[s], texts[s]) for s in _batches([len(t) for t in texts])]
-    )
-    exact_rep = _exact_representatives(keys, priority)
+    spans = list(text_batches([len(t) for t in texts]))
+    keys = []
+    for batch_keys, line_key, line_post in _mapped(
+        _scan_lines, ((sources[s], texts[s]) for s in spans), workers
+    ):
+        keys.append(batch_keys)
+        counter.add_lines(line_key, line_post)
+    exact_rep = _exact_representatives(np.concatenate(keys), priority)
 
     # Pass 2: near duplicates among exact representatives only.
     reps = np.flatnonzero(exact_rep == np.arange(n))
-    index = NearDuplicateIndex(config, counter.boilerplate())
-    for s in _batches([len(texts[i]) for i in reps]):
-        batch = reps[s]
-        index.add_batch([texts[i] for i in batch], [sources[i] for i in batch], priority[batch])
+    boilerplate = counter.boilerplate()
+    index = NearDuplicateIndex(config, boilerplate)
+    batches = [reps[s] for s in text_batches([len(texts[i]) for i in reps])]
+    tasks = (([texts[i] for i in b], [sources[i] for i in b], config, boilerplate) for b in batches)
+    for batch, compact in zip(batches, _mapped(_compact_sketch, tasks, workers), strict=True):
+        index.add_compact(*compact, priority[batch])
     near = index.clusters()
 
     final = np.arange(n)  # kept post of each exact representative

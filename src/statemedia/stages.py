@@ -6,6 +6,7 @@ and link teasers), drops with reasons, a complete line account per file, and per
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import Counter
 from collections.abc import Sequence
@@ -123,7 +124,8 @@ def parse_and_clean(files: Sequence[RawFile], workers: int | None = None) -> Par
         big = sum(len(raw.text) for raw in files) >= PARALLEL_MIN_CHARS
         workers = min(len(files), os.cpu_count() or 1) if big else 1
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # Workers skip cyclic GC, as build_tables does: millions of small acyclic objects.
+        with ProcessPoolExecutor(max_workers=workers, initializer=gc.disable) as pool:
             results = list(
                 tqdm(
                     pool.map(parse_file, files),
