@@ -1,17 +1,19 @@
 """Benchmark near-duplicate detection on a synthetic Telegram-export corpus with ground truth.
 
-Generates N posts (Markov text trained on seeds/*.txt at run time) with exact copies, near copies
-(small edits, truncations, channel footers), reprints by another outlet, heavy rewrites and templated
-hard negatives; then runs, each in its own subprocess so peak RSS is per method: our
-`statemedia.dedup`, datasketch MinHashLSH and HF datatrove's MinHash pipeline (in bench/.venv-datatrove,
-created on demand from bench/requirements-datatrove.txt). It ends with one summary line per method.
+Generates N posts into bench/.work/dedup-<N>/ (Markov text trained on seeds/*.txt at run time) with
+exact copies, near copies (small edits, truncations, channel footers), reprints by another outlet,
+heavy rewrites and templated hard negatives; then runs, each in its own subprocess so peak RSS is
+per method: our `statemedia.dedup`, datasketch MinHashLSH and HF datatrove's MinHash pipeline (in
+bench/.venv-datatrove, created on demand from bench/requirements-datatrove.txt). It ends with one
+summary line per method.
 
     .venv/bin/python scripts/bench_dedup.py --posts 200000 [--results bench/RESULTS.md]
 
 Ground truth (see bench/README.md): pairs in one generated family whose exact Jaccard of padded word
-5-gram sets, on the text without generated channel footers, is >= the threshold; truth clusters are the
-connected components of those pairs. Pair precision/recall compare "same cluster" pairs with them.
-A hard-negative merge is a pair from one template family, below the threshold, put in one cluster.
+5-gram sets, on the text without generated channel footers, is >= the threshold; truth clusters are
+the connected components of those pairs. Pair precision/recall compare "same cluster" pairs with
+them. A hard-negative merge is a pair from one template family, below the threshold, put in one
+cluster.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ SHARES = {
 KIND_CODES = {k: i for i, k in enumerate(["original", *SHARES])}
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Corpus generation
 
 
@@ -338,7 +340,7 @@ def read_corpus(corpus: Path) -> tuple[list[str], list[str], list[str], list[tup
     return ids, sources, texts, ranks
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Ground truth and scoring
 
 
@@ -400,7 +402,7 @@ def score(pred: np.ndarray, truth: dict) -> dict:
     return {"precision": precision, "recall": recall, "f1": f1, "hard_negative_merges": hard}
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Methods (each runs in a child process: `--child METHOD`)
 
 
@@ -568,8 +570,12 @@ def prepare_datatrove_input(work: Path) -> None:
 
 
 def child(method: str, work: Path) -> int:
-    runner = {"statemedia": run_statemedia, "datasketch": run_datasketch}.get(method)
-    result = run_datatrove(work) if method == "datatrove" else runner(work)
+    if method == "datatrove":
+        result = run_datatrove(work)
+    elif method == "datasketch":
+        result = run_datasketch(work)
+    else:
+        result = run_statemedia(work)
     np.save(work / f"{method}.labels.npy", result.pop("labels"))
     result["peak_rss_mib"] = peak_rss_mib()
     (work / f"{method}.json").write_text(json.dumps(result))
@@ -596,15 +602,17 @@ def ensure_datatrove_env() -> Path | None:
     return python
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Driver
 
 
 def machine_facts() -> str:
-    free = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.strip()
+    free = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.rstrip()
     cpu = platform.processor() or platform.machine()
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     return (
-        f"nproc = {os.cpu_count()}, {cpu}, Python {platform.python_version()}\n\n```\n{free}\n```"
+        f"nproc = {os.cpu_count()}, {cpu}, Python {platform.python_version()}, load average at "
+        f"the end {load}\n\n```\n{free}\n```"
     )
 
 
@@ -629,11 +637,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--posts", type=int, default=200_000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--methods", default=",".join(METHODS))
-    ap.add_argument("--workdir", type=Path, default=None, help="default: bench/.work/<posts>")
+    ap.add_argument("--workdir", type=Path, default=None, help="default: bench/.work/dedup-<posts>")
     ap.add_argument("--results", type=Path, default=None, help="append the table to this file")
     ap.add_argument("--child", choices=METHODS, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    work = args.workdir or BENCH / ".work" / str(args.posts)
+    work = args.workdir or BENCH / ".work" / f"dedup-{args.posts}"
     if args.child:
         return child(args.child, work)
 

@@ -58,7 +58,7 @@ def build(name: str, text: str | None = None, options: dict | None = None) -> Pa
         collection="test",
         options=declared_options if options is None else options,
     )
-    return parse_and_clean([RawFile(decl, f"seeds/{name}", "0" * 64, raw)])
+    return parse_and_clean([RawFile(decl, f"seeds/{name}", "0" * 64, text=raw)])
 
 
 def by_id(outcome: ParseOutcome) -> dict[str, Post]:

@@ -1,5 +1,5 @@
-"""Tests for statemedia.dedup: exact keys, near-duplicate decisions on real look-alikes from the seeds,
-synthetic copies that must merge, cluster rules, and independence from input order."""
+"""Tests for statemedia.dedup: exact keys, near-duplicate decisions on real look-alikes from the
+seeds, synthetic copies that must merge, cluster rules, and independence from input order."""
 
 from __future__ import annotations
 
@@ -393,7 +393,3 @@ def test_result_does_not_depend_on_input_order(pool: list[DedupItem]) -> None:
     assert result.cluster_of == POOL_RESULT.cluster_of
     assert result.matches == POOL_RESULT.matches
     assert result.kept == [it.post_id for it in pool if it.post_id in set(POOL_RESULT.kept)]
-
-
-def test_worker_processes_give_the_same_result() -> None:
-    assert deduplicate(POOL, POOL_CFG, workers=2) == POOL_RESULT

@@ -14,7 +14,7 @@ def raw_file(name: str, text: str) -> RawFile:
     decl = FileDecl(
         name, sha256_bytes(text.encode()), "sputnik", "web", "sputnik_article", "en", "t"
     )
-    return RawFile(decl, f"seeds/{name}", decl.sha256, text)
+    return RawFile(decl, f"seeds/{name}", decl.sha256, text=text)
 
 
 def test_identical_raw_posts_in_two_files_get_distinct_ids_in_order():

@@ -177,7 +177,7 @@ def _build_tables(root: Path, config: Config, previous: dict[str, str] | None) -
             {
                 "path": raw.repo_path,
                 "sha256": raw.sha256,
-                "bytes": len(raw.text.encode("utf-8")),
+                "bytes": raw.size,
                 "source": raw.decl.source,
                 "platform": raw.decl.platform,
                 "format": raw.decl.format,

@@ -1,35 +1,36 @@
 """Exact and near-duplicate clustering of cleaned posts (`dedup@1`): pure functions, no I/O.
 
-Contract: `deduplicate(items, config)` keeps one post per cluster (the smallest `rank`) and returns one
-`Match` per removed post, so `len(kept) + len(matches) == len(items)`; the result does not depend on
-input order. For corpora that do not fit in memory as text, the same steps run in two streaming passes:
-`BoilerplateCounter.add_batch` (pass 1), then `NearDuplicateIndex.add_batch` and `.clusters()` (pass 2).
+Contract: `deduplicate(items, config)` keeps one post per cluster (the smallest `rank`) and returns
+one `Match` per removed post, so `len(kept) + len(matches) == len(items)`; the result does not
+depend on input order. For corpora that do not fit in memory as text, the same steps run in two
+streaming passes: `BoilerplateCounter.add_batch` (pass 1), then `NearDuplicateIndex.add_batch` and
+`.clusters()` (pass 2).
 
 Definitions (they decide what counts as a duplicate; change one and bump `DEDUP_VERSION`):
 
-- Words: after NFKC and casefolding, maximal runs of Unicode word characters (Python `re` ``\\w`` plus
-  combining marks). Everything else, punctuation and emoji included, separates words. Numbers are words
-  and are never replaced, so bulletins that differ only in figures or dates stay distinct.
+- Words: after NFKC and casefolding, maximal runs of Unicode word characters (Python `re` ``\\w``
+  plus combining marks). Everything else, punctuation and emoji included, separates words. Numbers
+  are words and are never replaced, so bulletins that differ only in figures or dates stay distinct.
 - Exact key: xxh3-128 of `normalise_for_key(text)`, i.e. the words joined by single spaces.
 - Boilerplate: a line whose words recur in at least `boilerplate_min_posts` distinct (by exact key)
-  posts of the same source, e.g. "Subscribe: @channel". Such lines are left out of the shingles (not out
-  of the text), unless that would leave a post with no words.
+  posts of the same source, e.g. "Subscribe: @channel". Such lines are left out of the shingles (not
+  out of the text), unless that would leave a post with no words.
 - Shingles: every window of `shingle_words` consecutive words, with the word sequence padded by
   `shingle_words - 1` start and end markers, hashed to 32 bits. Padding makes a changed word at the
-  start or end of a text cost as many shingles as one in the middle. Without it, two different
-  "Read more" teasers in seeds/003 whose summaries differ only in "On Wednesday" / "On June 23" score
-  J = 0.81; with it, 0.70.
+  start or end of a text cost as many shingles as one in the middle. Without it, two different "Read
+  more" teasers in seeds/003 whose summaries differ only in "On Wednesday" / "On June 23" score J =
+  0.81; with it, 0.70.
 - Near duplicate: Jaccard similarity of two shingle sets >= `threshold`, computed exactly on the
   32-bit shingle hashes. MinHash (`num_perm` affine permutations of the 32-bit hashes) with LSH
   (`bands` x `rows`) only proposes candidate pairs; nothing is merged on an estimate.
 - Clusters: greedy stars over the verified pairs, in rank order: the best-ranked post not yet
-  assigned is kept and takes every unassigned post it verified with. Connected components would chain
-  (A~B and B~C put A and C together even if A!~C); stars do not, so every removed post is within the
-  threshold of the post kept for it, and `Match.similarity` is that Jaccard. The price: a post that
-  matches only a removed neighbour (not the kept post) stays, e.g. a 90% prefix of the original when
-  an edited copy with a better rank is kept. Candidate pairs are, per LSH bucket, every member with
-  the bucket's best-ranked member and with its predecessor in rank order (linear, not quadratic, in
-  large template buckets).
+  assigned is kept and takes every unassigned post it verified with. Connected components would
+  chain (A~B and B~C put A and C together even if A!~C); stars do not, so every removed post is
+  within the threshold of the post kept for it, and `Match.similarity` is that Jaccard. The price: a
+  post that matches only a removed neighbour (not the kept post) stays, e.g. a 90% prefix of the
+  original when an edited copy with a better rank is kept. Candidate pairs are, per LSH bucket,
+  every member with the bucket's best-ranked member and with its predecessor in rank order (linear,
+  not quadratic, in large template buckets).
 - Truncation: a prefix keeping a fraction f of the words scores about f (0.9 merges at 0.8, 0.8 and
   0.7 do not). Containment is not used: it would also merge the seed teasers above.
 - Exact copies are clustered first; only one post per exact key (the best-ranked) enters the
@@ -44,13 +45,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
-from multiprocessing import get_context
-from typing import TypeVar
 
 import numpy as np
 import xxhash
@@ -58,7 +55,6 @@ import xxhash
 from statemedia.errors import ConfigError
 
 DEDUP_VERSION = "dedup@1"
-T = TypeVar("T")
 
 _U64 = np.uint64
 _MASK32 = _U64(0xFFFFFFFF)
@@ -132,7 +128,7 @@ class DedupResult:
     ]  # post_id -> kept post_id of its cluster (a kept post maps to itself)
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Text to words: vectorised over a batch, because per-word Python loops dominate the run time.
 
 
@@ -319,7 +315,7 @@ def text_batches(lengths: Sequence[int], budget: int = _BATCH_CHARS) -> Iterable
         yield slice(start, len(lengths))
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Boilerplate lines (pass 1).
 
 
@@ -371,7 +367,7 @@ class BoilerplateCounter:
         return lines[counts >= self.min_posts]
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Shingles and MinHash signatures (pass 2).
 
 
@@ -548,7 +544,7 @@ def _ragged_index(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.repeat(starts - before, sizes) + np.arange(total)
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # Candidate pairs, verification and clustering.
 
 
@@ -699,37 +695,12 @@ def _greedy_split(
     )
 
 
-# ---------------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------------------
 # The whole stage.
 
 
-def _mapped(fn: Callable[..., T], tasks: Iterable[tuple], workers: int) -> Iterator[T]:
-    """fn(*task) for every task, in task order; with workers > 1 in that many processes.
-
-    At most 2 * workers tasks are in flight, so the texts of a large corpus are not all pickled at
-    once. Workers are spawned (not forked): safe whatever threads the caller runs.
-    """
-    if workers <= 1:
-        for task in tasks:
-            yield fn(*task)
-        return
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-        pending: deque = deque()
-        for task in tasks:
-            pending.append(pool.submit(fn, *task))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
-def deduplicate(
-    items: Sequence[DedupItem], config: DedupConfig, *, workers: int = 1
-) -> DedupResult:
-    """Exact, then near-duplicate clustering; keeps the smallest-rank post of every cluster.
-
-    `workers` > 1 computes keys and sketches in that many processes; the result is the same.
-    """
+def deduplicate(items: Sequence[DedupItem], config: DedupConfig) -> DedupResult:
+    """Exact, then near-duplicate clustering; keeps the smallest-rank post of every cluster."""
     n = len(items)
     ids = [item.post_id for item in items]
     if len(set(ids)) != n:
@@ -744,23 +715,15 @@ def deduplicate(
     texts = [item.text for item in items]
     sources = [item.source for item in items]
     counter = BoilerplateCounter(config.boilerplate_min_posts)
-    spans = list(text_batches([len(t) for t in texts]))
-    keys = []
-    for batch_keys, line_key, line_post in _mapped(
-        _scan_lines, ((sources[s], texts[s]) for s in spans), workers
-    ):
-        keys.append(batch_keys)
-        counter.add_lines(line_key, line_post)
+    keys = [counter.add_batch(sources[s], texts[s]) for s in text_batches([len(t) for t in texts])]
     exact_rep = _exact_representatives(np.concatenate(keys), priority)
 
     # Pass 2: near duplicates among exact representatives only.
     reps = np.flatnonzero(exact_rep == np.arange(n))
-    boilerplate = counter.boilerplate()
-    index = NearDuplicateIndex(config, boilerplate)
-    batches = [reps[s] for s in text_batches([len(texts[i]) for i in reps])]
-    tasks = (([texts[i] for i in b], [sources[i] for i in b], config, boilerplate) for b in batches)
-    for batch, compact in zip(batches, _mapped(_compact_sketch, tasks, workers), strict=True):
-        index.add_compact(*compact, priority[batch])
+    index = NearDuplicateIndex(config, counter.boilerplate())
+    for s in text_batches([len(texts[i]) for i in reps]):
+        batch = reps[s]
+        index.add_batch([texts[i] for i in batch], [sources[i] for i in batch], priority[batch])
     near = index.clusters()
 
     final = np.arange(n)  # kept post of each exact representative

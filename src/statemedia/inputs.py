@@ -1,7 +1,8 @@
 """The seeds manifest and raw-file reading: every file declared, present, unchanged and decodable.
 
-`load_inputs` returns the declared files with their bytes' sha256 and decoded text, or raises a
-`BadInputError` / `ConfigError` naming the file and what to do. Nothing is written here.
+`load_inputs` checks the manifest against the folder and returns the declared files; each file's
+bytes are checked against its sha256 and decoded when it is read (`RawFile.read_text`). Problems
+raise a `BadInputError` / `ConfigError` naming the file and what to do. Nothing is written here.
 """
 
 from __future__ import annotations
@@ -35,12 +36,29 @@ class FileDecl:
 
 @dataclass(frozen=True, slots=True)
 class RawFile:
-    """A declared, verified and decoded raw file."""
+    """A declared raw file, read lazily: its text is loaded (and verified) only when parsed, so a
+    build never holds every input in memory at once."""
 
     decl: FileDecl
-    repo_path: str  # e.g. "seeds/000_….txt", used in provenance
-    sha256: str
-    text: str
+    repo_path: str  # e.g. "seeds/000_….txt", used in provenance and messages
+    sha256: str  # as declared; `read_text` refuses bytes that do not match
+    text: str | None = None  # already decoded text (tests), else read from `path`
+    path: Path | None = None
+    size: int = 0  # bytes on disk
+
+    def read_text(self) -> str:
+        """The decoded text, after checking the bytes against the declared sha256."""
+        if self.text is not None:
+            return self.text
+        assert self.path is not None
+        data = self.path.read_bytes()
+        digest = sha256_bytes(data)
+        if digest != self.sha256:
+            raise BadInputError(
+                f"{self.repo_path}: sha256 {digest} differs from the manifest's {self.sha256}; raw "
+                "files must never change: restore the original or declare a new file"
+            )
+        return decode(self.repo_path, data)
 
 
 def read_manifest(seeds_dir: Path, formats: set[str]) -> list[FileDecl]:
@@ -122,12 +140,9 @@ def load_inputs(seeds_dir: Path, repo_root: Path, formats: set[str]) -> list[Raw
             label = str(path)
         if not path.is_file():
             raise ConfigError(f"{label}: declared in the manifest but missing")
-        data = path.read_bytes()
-        digest = sha256_bytes(data)
-        if digest != decl.sha256:
-            raise BadInputError(
-                f"{label}: sha256 {digest} differs from the manifest's {decl.sha256}; raw files "
-                "must never change: restore the original or declare a new file"
+        files.append(
+            RawFile(
+                decl=decl, repo_path=label, sha256=decl.sha256, path=path, size=path.stat().st_size
             )
-        files.append(RawFile(decl=decl, repo_path=label, sha256=digest, text=decode(label, data)))
+        )
     return files

@@ -67,7 +67,8 @@ def parse_file(raw: RawFile) -> FileOutcome:
     parser_name, parse = registry()[raw.decl.format]
     source = raw.decl.source
     ctx = FileContext(raw.repo_path, source, raw.decl.platform, raw.decl.language, raw.decl.options)
-    lines = split_lines(raw.text)
+    text = raw.read_text()
+    lines = split_lines(text)
     parsed = parse(lines, ctx)
     category_of = dict(parsed.outside)
     counts: Counter[str] = Counter()
@@ -106,12 +107,12 @@ def parse_file(raw: RawFile) -> FileOutcome:
         record = cleaned.record
         counts[record.record_kind if isinstance(record, Post) else f"dropped:{record.reason}"] += 1
         records.append((record, digest, occurrence))
-    account = build_account(raw.repo_path, lines, len(raw.text), category_of)
+    account = build_account(raw.repo_path, lines, len(text), category_of)
     return FileOutcome(records, account, dict(sorted(counts.items())), touched)
 
 
-# Below this many characters of input, starting worker processes costs more than it saves.
-PARALLEL_MIN_CHARS = 20_000_000
+# Below this many bytes of input, starting worker processes costs more than it saves.
+PARALLEL_MIN_BYTES = 20_000_000
 
 
 def parse_and_clean(files: Sequence[RawFile], workers: int | None = None) -> ParseOutcome:
@@ -121,7 +122,7 @@ def parse_and_clean(files: Sequence[RawFile], workers: int | None = None) -> Par
     the occurrence suffix of identical raw posts in one source counts across files in that order.
     """
     if workers is None:
-        big = sum(len(raw.text) for raw in files) >= PARALLEL_MIN_CHARS
+        big = sum(raw.size or len(raw.text or "") for raw in files) >= PARALLEL_MIN_BYTES
         workers = min(len(files), os.cpu_count() or 1) if big else 1
     if workers > 1:
         # Workers skip cyclic GC, as build_tables does: millions of small acyclic objects.
