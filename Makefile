@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dataset release test lint format annotate card verify bench lock clean
+.PHONY: dataset release test lint format annotate card verify bench bench-build lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ format: $(STAMP)
 
 test: $(STAMP) lint
 	$(VENV)/bin/python -m pytest
+
+bench-build: $(STAMP)
+	$(PY) scripts/bench_build.py --posts $(or $(POSTS),200000)
 
 bench: $(STAMP)
 	$(PY) scripts/bench_dedup.py --posts $(or $(POSTS),200000)

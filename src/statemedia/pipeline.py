@@ -28,6 +28,7 @@ from statemedia.release.layout import (
     read_manifest,
     released_splits,
     verify_releases,
+    version_key,
 )
 
 CONFIG_FILE = "statemedia.toml"
@@ -113,7 +114,7 @@ def run_release(root: Path, version_text: str, date_released: str | None = None)
             "choose a new version number"
         )
     newest = newest_version(dataset_dir)
-    if newest is not None and _key(version) <= _key(newest):
+    if newest is not None and version_key(version) <= version_key(newest):
         raise ReleaseError(f"version {version} is not newer than the newest release {newest}")
     build = build_tables(root, config, released_splits(dataset_dir))
     try:  # the only clock reading in a release: its date, in the manifest, never in rows
@@ -127,12 +128,6 @@ def run_release(root: Path, version_text: str, date_released: str | None = None)
     print(f"released {final}")
     write_generated(root)
     return 0
-
-
-def _key(version: str) -> tuple[int, int, int]:
-    from statemedia.release.layout import version_key
-
-    return version_key(version)
 
 
 def run_verify(root: Path, reproduce: bool = False) -> int:
