@@ -26,6 +26,7 @@ def test_a_changed_number_in_the_datacard_is_detected(tmp_path):
     copy = tmp_path / "repo"
     shutil.copytree(REPO / "dataset", copy / "dataset")
     shutil.copytree(REPO / "docs", copy / "docs")
+    shutil.copy(REPO / "statemedia.toml", copy / "statemedia.toml")
     text = (REPO / "DATACARD.md").read_text()
     version = newest_version(REPO / "dataset")
     kept = read_manifest(REPO / "dataset" / "data" / version)["stage_counts"]["clean"]["kept"]

@@ -11,6 +11,7 @@ import datasets
 import pyarrow.parquet as pq
 
 from statemedia.build import table_file
+from statemedia.cards import write_generated
 from statemedia.cli import main
 from statemedia.labeling.gold import aggregate
 from statemedia.labeling.scheme import STANCE_TAG_PREFIX, load_scheme
@@ -92,6 +93,12 @@ def test_gold_labels_and_annotations_are_published(tmp_path):
         "annotation/labels/gold.jsonl",
         "annotation/labels/annotations.jsonl",
     ]
+
+    shutil.copy(REPO / "DATACARD.md", root / "DATACARD.md")
+    write_generated(root)
+    card = (root / "DATACARD.md").read_text()
+    assert "4 human annotations of 2 posts by 2 pseudonymous annotators" in card
+    assert "resolved: 1, needs_adjudication: 1, unlabeled:" in card
 
     ds = datasets.load_dataset(
         str(root / "dataset"), "v1.0.0-annotations", cache_dir=str(tmp_path / "cache")

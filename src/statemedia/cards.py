@@ -15,6 +15,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from statemedia.config import load_config
 from statemedia.fileio import write_atomic
 from statemedia.release.croissant import render_croissant
 from statemedia.release.hfcard import render_card
@@ -177,12 +178,29 @@ def block_splits(manifest: dict, rows: dict[str, list[dict]]) -> str:
     return text + "\n\n" + _table(["split", "rows", *(f"`{s}`" for s in sources)], table)
 
 
-def block_annotation(manifest: dict) -> str:
-    """Human labels in the release, or the plain statement that there are none."""
-    labels = manifest.get("annotations")
-    if not labels:
+def block_annotation(manifest: dict, rows: dict[str, list[dict]], agreement: str | None) -> str:
+    """Human labels in the release (status, topics, annotators, agreement), or that there are none."""
+    annotations = rows.get("annotations", [])
+    if not annotations:
         return "No human labels yet: this release contains no topic or stance labels."
-    return labels["card_table"]
+    posts = [row for split in SPLITS for row in rows[split]]
+    status = Counter(row["label_status"] for row in posts)
+    topics = Counter(
+        row["label_topic_primary"] for row in posts if row["label_status"] == "resolved"
+    )
+    annotators = sorted({row["annotator"] for row in annotations})
+    text = (
+        f"Label scheme version {manifest['label_scheme_version']}; "
+        f"{len(annotations)} human annotations of {len({r['post_id'] for r in annotations})} posts "
+        f"by {len(annotators)} pseudonymous annotators (published as the `-annotations` config). "
+        + ", ".join(f"{s}: {status[s]}" for s in vocabulary("label_status") if status[s])
+        + " posts."
+    )
+    table = _table(
+        ["gold primary topic", "posts"], [[f"`{t}`", n] for t, n in topics.most_common()]
+    )
+    agreement_text = agreement or "Agreement has not been computed for this release."
+    return f"{text}\n\n{table}\n\n{agreement_text}"
 
 
 def figures(rows: dict[str, list[dict]]) -> dict[str, bytes]:
@@ -269,12 +287,18 @@ def expected_documents(root: Path) -> dict[Path, bytes]:
         "preprocessing": block_preprocessing(manifest),
         "dedup": block_dedup(manifest),
         "splits": block_splits(manifest, rows),
-        "annotation": block_annotation(manifest),
+        "annotation": block_annotation(manifest, rows, _agreement_table(root)),
     }
     card = root / DATACARD
     if card.is_file():
         docs[card] = render_datacard(card.read_text(encoding="utf-8"), blocks).encode()
     return docs
+
+
+def _agreement_table(root: Path) -> str | None:
+    """The Markdown table `annotate agreement` wrote next to the published labels, if any."""
+    path = root / load_config(root / "statemedia.toml").build.labels_dir / "agreement.md"
+    return path.read_text(encoding="utf-8").strip() if path.is_file() else None
 
 
 def stale_generated(root: Path) -> list[str]:
