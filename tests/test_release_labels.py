@@ -99,6 +99,7 @@ def test_gold_labels_and_annotations_are_published(tmp_path):
     card = (root / "DATACARD.md").read_text()
     assert "4 human annotations of 2 posts by 2 pseudonymous annotators" in card
     assert "resolved: 1, needs_adjudication: 1, unlabeled:" in card
+    assert (root / "docs" / "figures" / "gold_primary_topics.png").is_file()
 
     ds = datasets.load_dataset(
         str(root / "dataset"), "v1.0.0-annotations", cache_dir=str(tmp_path / "cache")

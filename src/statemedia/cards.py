@@ -242,6 +242,17 @@ def figures(rows: dict[str, list[dict]]) -> dict[str, bytes]:
     fig.tight_layout()
     out["text_length_by_source.png"] = _png(fig)
     plt.close(fig)
+    topics = Counter(r["label_topic_primary"] for r in posts if r["label_status"] == "resolved")
+    if topics:  # label distributions, once human labels exist
+        fig, ax = plt.subplots(figsize=(7, 3.2), dpi=100)
+        names = sorted(topics, key=lambda t: (-topics[t], t))
+        ax.barh(names[::-1], [topics[t] for t in names[::-1]])
+        ax.set_xlabel("posts (gold primary topic)")
+        ax.set_title("Gold primary topics")
+        ax.tick_params(axis="y", labelsize=7)
+        fig.tight_layout()
+        out["gold_primary_topics.png"] = _png(fig)
+        plt.close(fig)
     return out
 
 
