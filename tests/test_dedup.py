@@ -129,6 +129,8 @@ def prefix(text: str, fraction: float) -> str:
         ("Россия и США: ПЕРЕГОВОРЫ", "россия и сша переговоры"),
         ("Cases: 20,500 (up 3.5%)", "cases 20 500 up 3 5"),  # numbers are words, never replaced
         ("🔴 #LIVE: x_y", "live x_y"),
+        ("✍️ Article 1️⃣", "article 1"),  # emoji variation selectors are not words
+        ("cafe\u0301 नमस्ते", "café नमस्ते"),  # combining marks stay in their word
         ("🔴 …", ""),
     ],
 )

@@ -8,9 +8,10 @@ streaming passes: `BoilerplateCounter.add_batch` (pass 1), then `NearDuplicateIn
 
 Definitions (they decide what counts as a duplicate; change one and bump `DEDUP_VERSION`):
 
-- Words: after NFKC and casefolding, maximal runs of Unicode word characters (Python `re` ``\\w``
-  plus combining marks). Everything else, punctuation and emoji included, separates words. Numbers
-  are words and are never replaced, so bulletins that differ only in figures or dates stay distinct.
+- Words: after NFKC and casefolding, maximal runs of Unicode word characters (Python `re` ``\\w``,
+  plus combining marks that follow one). Everything else, punctuation and emoji included, separates
+  words. Numbers are words and are never replaced, so bulletins that differ only in figures or dates
+  stay distinct.
 - Exact key: xxh3-128 of `normalise_for_key(text)`, i.e. the words joined by single spaces.
 - Boilerplate: a line whose words recur in at least `boilerplate_min_posts` distinct (by exact key)
   posts of the same source, e.g. "Subscribe: @channel". Such lines are left out of the shingles (not
@@ -134,7 +135,8 @@ class DedupResult:
 
 @dataclass(frozen=True, slots=True)
 class _CharTables:
-    word: np.ndarray  # bool per code point: ``\w`` or a combining mark
+    word: np.ndarray  # bool per code point: ``\w``
+    mark: np.ndarray  # bool per code point: a combining mark (not ``\w``), joins a preceding word
     fold: np.ndarray  # uint32 per code point: its casefold, where that is one character
     fold_expands: np.ndarray  # bool per code point: casefold gives several characters (ß -> ss)
 
@@ -147,6 +149,7 @@ def _char_tables() -> _CharTables:
     word = np.frombuffer(words.encode("utf-32-le", "surrogatepass"), dtype="<u4") != 0
     fold = np.arange(0x110000, dtype=np.uint32)
     expands = np.zeros(0x110000, dtype=bool)
+    mark = np.zeros(0x110000, dtype=bool)
     for cp, ch in enumerate(every):
         folded = ch.casefold()
         if folded != ch:
@@ -155,8 +158,10 @@ def _char_tables() -> _CharTables:
             else:
                 expands[cp] = True
         if cp < 0x10000 and not word[cp] and unicodedata.category(ch).startswith("M"):
-            word[cp] = True  # combining marks: accented and Indic words stay one word
-    return _CharTables(word=word, fold=fold, fold_expands=expands)
+            mark[cp] = True
+    mark[0xFE00:0xFE10] = False  # variation selectors and the keycap mark only style emoji
+    mark[0x20E3] = False
+    return _CharTables(word=word, mark=mark, fold=fold, fold_expands=expands)
 
 
 class _Powers:
@@ -224,6 +229,12 @@ def _split_words(texts: Sequence[str], sources: Sequence[str] | None = None) -> 
         cps = np.frombuffer("\x00".join(normal).encode("utf-32-le", "surrogatepass"), dtype="<u4")
     cps = tables.fold[cps]
     is_word = tables.word[cps]
+    is_mark = tables.mark[cps]
+    if is_mark.any():
+        # A mark extends the word it follows (decomposed accents, Indic vowel signs); after a
+        # non-word, e.g. the variation selector in "✍️", it is not a word of its own.
+        base = np.maximum.accumulate(np.where(is_mark, 0, np.arange(len(cps))))
+        is_word |= is_mark & is_word[base]
     n = len(cps)
     prev = np.zeros(n, dtype=bool)
     prev[1:] = is_word[:-1]
