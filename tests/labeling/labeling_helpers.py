@@ -10,6 +10,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from statemedia.labeling.scheme import load_scheme
+
 PROVENANCE = pa.struct(
     [
         pa.field("source_file", pa.string()),
@@ -132,16 +134,6 @@ def row(
         "topics_secondary": [],
         "targets": list(stances),
     }
-    for target in (
-        "ukraine_government",
-        "united_states",
-        "nato",
-        "european_union",
-        "the_west",
-        "russia",
-        "china",
-        "un_international_bodies",
-        "brics_sco_global_south",
-    ):
+    for target in load_scheme().target_names:  # one column per target, from the scheme
         out[f"stance_{target}"] = stances.get(target)
     return out
