@@ -12,6 +12,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -388,13 +389,11 @@ def test_completeness_reports_id_ranges_and_gaps_per_channel():
             "gaps": [[1001, 1001], [1003, 1004]],
         }
     }
-    # Drops are ids the scrape holds; passing them in leaves only the true gaps (and the service
-    # message 1001, which yields no record).
-    assert completeness(outcome.posts + outcome.dropped)["mfarussia"]["gaps"] == [
-        [1001, 1001],
-        [1003, 1004],
-    ]
-    assert completeness(outcome.posts + outcome.dropped)["mfarussia"]["last_id"] == 1006
+    # Drops and service messages are ids the scrape holds: with them only the true gap is left.
+    assert outcome.service_ids == ["mfa_russia-mfarussia/1001"]
+    held = [*outcome.posts, *outcome.dropped, *outcome.service_ids]
+    assert completeness(held)["mfarussia"]["gaps"] == [[1003, 1004]]
+    assert completeness(held)["mfarussia"]["last_id"] == 1006
 
 
 def test_completeness_ignores_raw_ids_and_separates_channels():
@@ -443,7 +442,27 @@ def test_cli_builds_a_seeds_folder_of_the_three_formats(tmp_path, capsys):
     assert code == 0, printed
     assert "service_message" in printed and "export_structure" in printed
     assert (out / "line_account.txt").is_file()
-    assert any(out.glob("*.parquet")) or any(out.rglob("*.parquet"))
+    assert "completeness mfarussia:" in printed
+    # The same inputs cut into a release: ids, URLs, dates and the id gaps in its manifest.
+    assert (
+        main(["--root", str(tmp_path), "release", "--version", "1.0.0", "--date", "2026-11-22"])
+        == 0
+    )
+    release = tmp_path / "dataset" / "data" / "v1.0.0"
+    manifest = json.loads((release / "manifest.json").read_text())
+    gaps_found = manifest["completeness"]["mfarussia"]["gaps"]
+    assert [1003, 1004] in gaps_found  # a true gap in the export
+    assert [1001, 1001] not in gaps_found  # a service message is held, not missing
+    rows = [
+        row
+        for split in ("train", "validation", "test")
+        for row in pq.read_table(release / f"{split}-00000-of-00001.parquet").to_pylist()
+    ]
+    by_id = {row["post_id"]: row for row in rows}
+    exported = by_id["mfa_russia-mfarussia/1000"]
+    assert exported["url"] == "https://t.me/MFARussia/1000"
+    assert exported["date_confidence"] == "stated" and exported["published_date"] is not None
+    assert exported["provenance"]["parser"] == "telegram_export@1"
 
 
 def toml_inline(value: object) -> str:

@@ -193,7 +193,7 @@ def _build_tables(root: Path, config: Config, previous: dict[str, str] | None) -
         "label_scheme_version": scheme.version,
         "stage_counts": stage_counts(outcome, result, rows),
         # Per channel with platform ids: the message-id range and every gap (missing ids).
-        "completeness": completeness([*outcome.posts, *outcome.dropped]),
+        "completeness": completeness([*outcome.posts, *outcome.dropped, *outcome.service_ids]),
         "line_account": [asdict(account) for account in outcome.accounts],
         "dedup": {
             "merged": [

@@ -32,6 +32,9 @@ class ParseOutcome:
     accounts: list[LineAccount] = field(default_factory=list)
     file_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     posts_touched: Counter[str] = field(default_factory=Counter)  # line category -> drafts with one
+    service_ids: list[str] = field(
+        default_factory=list
+    )  # post-id form, for the completeness report
 
 
 # Line categories inside a draft that a cleaning rule (or the parser's repeat detection) removed.
@@ -60,6 +63,7 @@ class FileOutcome:
     account: LineAccount
     counts: dict[str, int]
     touched: Counter[str]
+    service_ids: list[str]
 
 
 def parse_file(raw: RawFile) -> FileOutcome:
@@ -108,7 +112,8 @@ def parse_file(raw: RawFile) -> FileOutcome:
         counts[record.record_kind if isinstance(record, Post) else f"dropped:{record.reason}"] += 1
         records.append((record, digest, occurrence))
     account = build_account(raw.repo_path, lines, len(text), category_of)
-    return FileOutcome(records, account, dict(sorted(counts.items())), touched)
+    service_ids = [native_post_id(source, native) for native in parsed.service_ids]
+    return FileOutcome(records, account, dict(sorted(counts.items())), touched, service_ids)
 
 
 # Below this many bytes of input, starting worker processes costs more than it saves.
@@ -157,4 +162,5 @@ def parse_and_clean(files: Sequence[RawFile], workers: int | None = None) -> Par
         outcome.accounts.append(result.account)
         outcome.file_counts[raw.repo_path] = result.counts
         outcome.posts_touched.update(result.touched)
+        outcome.service_ids.extend(result.service_ids)
     return outcome

@@ -34,6 +34,8 @@ class ParsedFile:
 
     drafts: list[Draft] = field(default_factory=list)
     outside: dict[int, str] = field(default_factory=dict)  # line number -> line category
+    # Platform ids ("channel/123") of service messages: not posts, but not gaps in the channel either.
+    service_ids: list[str] = field(default_factory=list)
 
     def mark(self, lines: Sequence[SourceLine], category: str) -> None:
         """Assign `category` to lines that belong to no draft."""

@@ -193,6 +193,7 @@ def parse_export(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
             raise fail(ctx, lines[first], "a message without an id", "re-export the channel")
         if message.get("type") == "service":  # pinned, photo changed, channel created: no post
             parsed.mark(lines[first : last + 1], "service_message")
+            parsed.service_ids.append(f"{channel}/{message['id']}")
             continue
         reading = message_date(message)
         forwarded = message.get("forwarded_from")

@@ -121,6 +121,7 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
             )
         if "service_message" in (node.attributes.get("class") or "").split():
             parsed.mark(lines[first : last + 1], "service_message")
+            parsed.service_ids.append(post)
             continue
         roles = {n: "post_metadata" for n in range(first, last + 1)}
         text_node = node.css_first(".js-message_text")
