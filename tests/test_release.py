@@ -10,12 +10,12 @@ import datasets
 import pyarrow.parquet as pq
 import pytest
 
-from statemedia.build import TABLE_NAMES, file_entries, table_file
+from statemedia.build import TABLE_NAMES, file_entries
 from statemedia.cli import main
 from statemedia.config import load_config
 from statemedia.errors import ReleaseError
 from statemedia.pipeline import run_release
-from statemedia.release.layout import newest_version, release_versions, verify_releases
+from statemedia.release.layout import newest_version, release_versions, table_file, verify_releases
 from statemedia.release.schema import validate_rows
 
 REPO = Path(__file__).resolve().parents[1]

@@ -10,11 +10,11 @@ from pathlib import Path
 import datasets
 import pyarrow.parquet as pq
 
-from statemedia.build import table_file
 from statemedia.cards import write_generated
 from statemedia.cli import main
 from statemedia.labeling.gold import aggregate
 from statemedia.labeling.scheme import STANCE_TAG_PREFIX, load_scheme
+from statemedia.release.layout import table_file
 from statemedia.release.schema import validate_rows
 from statemedia.vocab import annotation_schema
 

@@ -36,6 +36,7 @@ from statemedia.labeling.publish import gold_by_post, published_annotations, rea
 from statemedia.labeling.scheme import load_scheme
 from statemedia.parse import registry
 from statemedia.records import DuplicateLink, Post
+from statemedia.release.layout import table_file
 from statemedia.release.writer import (
     parquet_bytes,
     post_row,
@@ -48,11 +49,6 @@ from statemedia.vocab import annotation_schema, schema_version
 TEASERS = "link_teasers"
 ANNOTATIONS = "annotations"
 TABLE_NAMES = (*SPLITS, TEASERS, ANNOTATIONS)
-
-
-def table_file(name: str) -> str:
-    """File name of a release table, as the Hugging Face layout expects."""
-    return f"{name}-00000-of-00001.parquet"
 
 
 def keep_rank(post: Post) -> tuple:

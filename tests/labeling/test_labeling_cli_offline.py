@@ -9,9 +9,9 @@ import stat
 import pytest
 from labeling_helpers import make_post, result, write_release
 
+from statemedia.cli import main
 from statemedia.errors import ConfigError
 from statemedia.labeling import files
-from statemedia.labeling.cli import main
 from statemedia.labeling.server import (
     ENV_PASSWORD,
     ENV_TOKEN,

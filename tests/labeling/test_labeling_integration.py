@@ -12,8 +12,8 @@ import json
 import pytest
 from labeling_helpers import make_post, result, write_release
 
+from statemedia.cli import main
 from statemedia.errors import LabelStudioError
-from statemedia.labeling.cli import main
 from statemedia.labeling.files import read_jsonl
 from statemedia.labeling.gateway import LabelStudioGateway
 

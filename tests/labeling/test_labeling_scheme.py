@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 import pytest
 from label_studio_sdk.label_interface import LabelInterface
 
+from statemedia.cli import main
 from statemedia.errors import ConfigError
-from statemedia.labeling.cli import main
 from statemedia.labeling.scheme import (
     LABEL_CONFIG_PATH,
     SCHEME_PATH,

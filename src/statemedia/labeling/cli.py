@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
@@ -39,13 +38,13 @@ from statemedia.labeling.server import (
     resolve_url,
 )
 from statemedia.labeling.tasks import (
-    SPLITS,
     build_tasks,
     new_tasks,
     read_posts,
     resolve_release,
     split_path,
 )
+from statemedia.split import SPLITS
 
 DEFAULT_PROJECT = "statemedia: topic and stance"
 PSEUDONYM_FILE = "annotators.json"  # private: maps Label Studio accounts to pseudonyms
@@ -385,18 +384,3 @@ def cmd_gold(args: argparse.Namespace) -> int:
         f"rule {gold_mod.AGGREGATION}"
     )
     return 0
-
-
-# -- standalone entry (tests; the project CLI calls add_annotate_parser itself) -----------------
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run `annotate ...` like the project CLI: StatemediaError → message on stderr, exit code."""
-    parser = argparse.ArgumentParser(prog="statemedia")
-    add_annotate_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except StatemediaError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return err.exit_code

@@ -16,9 +16,9 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from statemedia.errors import BadInputError
-from statemedia.release.layout import release_versions
+from statemedia.release.layout import release_versions, table_file
+from statemedia.split import SPLITS
 
-SPLITS = ("train", "validation", "test")
 TEASER_KIND = "link_teaser"
 REQUIRED_COLUMNS = ("post_id", "record_kind", "source", "text", "provenance")
 
@@ -44,7 +44,7 @@ def split_path(dataset_dir: Path, version: str, split: str) -> Path:
     """Path of one split's Parquet file in a release."""
     if split not in SPLITS:
         raise BadInputError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
-    return dataset_dir / "data" / version / f"{split}-00000-of-00001.parquet"
+    return dataset_dir / "data" / version / table_file(split)
 
 
 def read_posts(path: Path) -> list[dict[str, Any]]:

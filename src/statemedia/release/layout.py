@@ -20,6 +20,11 @@ VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
 MANIFEST = "manifest.json"
 
 
+def table_file(name: str) -> str:
+    """File name of a release table, as the Hugging Face layout expects."""
+    return f"{name}-00000-of-00001.parquet"
+
+
 def parse_version(text: str) -> str:
     """Normalise '1.2.3' or 'v1.2.3' to 'v1.2.3'; refuse anything else."""
     version = text if text.startswith("v") else f"v{text}"
