@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from hashlib import sha256
 
 from statemedia.config import SplitConfig
+from statemedia.vocab import SPLITS
 
 SPLIT_VERSION = "split@1"
-SPLITS = ("train", "validation", "test")
+__all__ = ["SPLITS", "SPLIT_VERSION", "assign_splits", "hash_point", "split_for_point"]
 _PRIORITY = {"test": 0, "validation": 1, "train": 2}
 
 

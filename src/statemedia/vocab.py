@@ -1,12 +1,14 @@
 """Closed vocabularies and the row schema, read from the repository's `schema/` folder.
 
 `schema/` is the single source of truth: code, the Label Studio config and the data card all read it
-from here, so no list of sources, categories or reasons is ever written twice.
+from here. The enums below type the closed vocabularies that code branches on; a test checks that
+each equals its list in `schema/vocabularies.json`, so code uses them and never re-types a name.
 """
 
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,3 +50,77 @@ def row_schema(name: str) -> dict[str, Any]:
 def schema_version() -> str:
     """Return the row schema's version string."""
     return load_json("post.schema.json")["x-schema-version"]
+
+
+class RecordKind(StrEnum):
+    """`record_kinds`: what one record is."""
+
+    ARTICLE = "article"
+    TELEGRAM_POST = "telegram_post"
+    LINK_TEASER = "link_teaser"
+
+
+class DateConfidence(StrEnum):
+    """`date_confidence`: how `published_date` was obtained."""
+
+    STATED = "stated"
+    INFERRED = "inferred"
+    UNKNOWN = "unknown"
+
+
+class LineCategory(StrEnum):
+    """`line_categories`: the one category every raw line is counted under."""
+
+    POST_TITLE = "post_title"
+    POST_SUBTITLE = "post_subtitle"
+    POST_BODY = "post_body"
+    POST_METADATA = "post_metadata"
+    BLANK = "blank"
+    SCRAPER_HEADER = "scraper_header"
+    CHANNEL_HEADER = "channel_header"
+    TEMPLATE_DEBRIS = "template_debris"
+    PAGE_NAVIGATION = "page_navigation"
+    PLACEHOLDER = "placeholder"
+    LINK_ANCHOR = "link_anchor"
+    REPEATED_BODY = "repeated_body"
+    LINK_TEASER = "link_teaser"
+    SERVICE_MESSAGE = "service_message"
+    EXPORT_STRUCTURE = "export_structure"
+
+
+class DropReason(StrEnum):
+    """`drop_reasons`: why a parsed record did not become a post."""
+
+    EMPTY_AFTER_CLEAN = "empty_after_clean"
+
+
+class LabelStatus(StrEnum):
+    """`label_status`: where a post stands in annotation."""
+
+    RESOLVED = "resolved"
+    NEEDS_ADJUDICATION = "needs_adjudication"
+    UNLABELED = "unlabeled"
+
+
+class Table(StrEnum):
+    """`release_tables`: the tables of a release, in the order they are written and listed."""
+
+    TRAIN = "train"
+    VALIDATION = "validation"
+    TEST = "test"
+    LINK_TEASERS = "link_teasers"
+    ANNOTATIONS = "annotations"
+
+
+# The tables of posts and articles; a duplicate cluster lies in exactly one of them.
+SPLITS: tuple[Table, ...] = (Table.TRAIN, Table.VALIDATION, Table.TEST)
+
+# Each enum above and the vocabulary it types (checked equal by tests/test_vocab.py).
+TYPED_VOCABULARIES: dict[str, type[StrEnum]] = {
+    "record_kinds": RecordKind,
+    "date_confidence": DateConfidence,
+    "line_categories": LineCategory,
+    "drop_reasons": DropReason,
+    "label_status": LabelStatus,
+    "release_tables": Table,
+}
