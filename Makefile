@@ -40,7 +40,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format
 	$(VENV)/bin/ruff check --fix
 
-test: $(STAMP) lint
+test: $(STAMP) lint typecheck
 	$(VENV)/bin/python -m pytest
 
 bench-build: $(STAMP)

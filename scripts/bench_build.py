@@ -1,85 +1,11 @@
-"""Benchmark the whole build, from Telegram Desktop exports to release Parquet (not a test).
+"""Whole-build benchmark (`make bench-build`); the code is the `statemedia_bench` package in bench/.
 
-Generates (or reuses) the synthetic corpus of `bench_dedup.py` — N posts in 300 channel exports —,
-writes each export the way Telegram Desktop does (pretty-printed JSON), declares them in a scratch
-repository's seeds manifest and runs `statemedia build` in a child process, reporting wall time,
-per-stage seconds and the child's peak RSS. Usage: `python scripts/bench_build.py --posts 1000000`.
+.venv/bin/python scripts/bench_build.py --posts 1000000
 """
 
-from __future__ import annotations
-
-import argparse
-import hashlib
-import json
-import resource
-import shutil
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
-
-
-def prepare(posts: int, seed: int, work: Path) -> Path:
-    """A scratch repository whose seeds are the benchmark corpus as Telegram Desktop exports."""
-    from bench_dedup import generate  # the same generator, so both benchmarks share one corpus
-
-    corpus = work / "corpus"
-    if not corpus.is_dir():
-        corpus.mkdir(parents=True)
-        generate(posts, seed, corpus)
-    repo = work / "repo"
-    shutil.rmtree(repo, ignore_errors=True)
-    seeds = repo / "seeds"
-    seeds.mkdir(parents=True)
-    entries = []
-    for path in sorted(corpus.glob("channel_*/result.json")):
-        name = f"{path.parent.name}.json"
-        export = json.loads(path.read_text(encoding="utf-8"))
-        data = json.dumps(export, ensure_ascii=False, indent=1).encode(
-            "utf-8"
-        )  # as tdesktop writes
-        (seeds / name).write_bytes(data)
-        entries.append(
-            f'[[files]]\npath = "{name}"\nsha256 = "{hashlib.sha256(data).hexdigest()}"\n'
-            'source = "unidentified_telegram_channel"\nplatform = "telegram"\n'
-            'format = "telegram_export"\nlanguage = "en"\ncollection = "synthetic benchmark"\n'
-            f'options = {{ channel = "{path.parent.name}" }}\n'
-        )
-    (seeds / "manifest.toml").write_text("\n".join(entries), encoding="utf-8")
-    shutil.copy(ROOT / "statemedia.toml", repo / "statemedia.toml")
-    return repo
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print one summary line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=200_000)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workdir", type=Path, default=None, help="default: bench/.work/<posts>")
-    args = parser.parse_args(argv)
-    work = args.workdir or ROOT / "bench" / ".work" / str(args.posts)
-    repo = prepare(args.posts, args.seed, work)
-    size = sum(p.stat().st_size for p in (repo / "seeds").iterdir())
-    start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "statemedia.cli", "--root", str(repo), "build", "--quiet"],
-        check=True,
-    )
-    wall = time.perf_counter() - start
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    seconds = json.loads((repo / "dataset" / "build" / "seconds.json").read_text())
-    manifest = json.loads((repo / "dataset" / "build" / "manifest.json").read_text())
-    kept = manifest["stage_counts"]["dedup"]["kept"]
-    print(f"stages: {seconds}")
-    print(
-        f"build: {args.posts:,} posts ({size / 2**20:,.0f} MiB of exports) -> {kept:,} kept rows "
-        f"in {wall:,.1f} s ({args.posts / wall:,.0f} posts/s), peak RSS {peak_mib:,.0f} MiB"
-    )
-    return 0
-
+from statemedia_bench.build import main
 
 if __name__ == "__main__":
     sys.exit(main())

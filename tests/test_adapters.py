@@ -18,12 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from statemedia.cli import main
-from statemedia.completeness import completeness, gaps
+from statemedia.completeness import ChannelCompleteness, completeness, gaps
 from statemedia.errors import BadInputError
 from statemedia.ids import sha256_bytes
 from statemedia.inputs import FileDecl, RawFile
 from statemedia.parse import split_lines
-from statemedia.parse.jsonl import read_timestamp
+from statemedia.parse.dates import read_timestamp
 from statemedia.parse.telegram_export import message_spans
 from statemedia.parse.tme_html import element_text
 from statemedia.records import Post
@@ -381,19 +381,15 @@ def test_tme_html_refuses_a_data_post_without_a_message_id():
 def test_completeness_reports_id_ranges_and_gaps_per_channel():
     outcome = build("result.json")
     assert completeness(outcome.posts) == {
-        "mfarussia": {
-            "first_id": 1000,
-            "last_id": 1005,
-            "present": 3,
-            "missing": 3,
-            "gaps": [[1001, 1001], [1003, 1004]],
-        }
+        "mfarussia": ChannelCompleteness(
+            first_id=1000, last_id=1005, present=3, missing=3, gaps=((1001, 1001), (1003, 1004))
+        )
     }
     # Drops and service messages are ids the scrape holds: with them only the true gap is left.
     assert outcome.service_ids == ["mfa_russia-mfarussia/1001"]
     held = [*outcome.posts, *outcome.dropped, *outcome.service_ids]
-    assert completeness(held)["mfarussia"]["gaps"] == [[1003, 1004]]
-    assert completeness(held)["mfarussia"]["last_id"] == 1006
+    assert completeness(held)["mfarussia"].gaps == ((1003, 1004),)
+    assert completeness(held)["mfarussia"].last_id == 1006
 
 
 def test_completeness_ignores_raw_ids_and_separates_channels():
@@ -405,15 +401,11 @@ def test_completeness_ignores_raw_ids_and_separates_channels():
     ]
     report = completeness(ids)
     assert sorted(report) == ["mfarussia", "mid_russia"]
-    assert report["mfarussia"]["gaps"] == [[6, 8]] and report["mfarussia"]["missing"] == 3
-    assert report["mid_russia"] == {
-        "first_id": 1,
-        "last_id": 1,
-        "present": 1,
-        "missing": 0,
-        "gaps": [],
-    }
-    assert gaps([3, 1, 2, 2, 7]) == [[4, 6]]
+    assert report["mfarussia"].gaps == ((6, 8),) and report["mfarussia"].missing == 3
+    assert report["mid_russia"] == ChannelCompleteness(
+        first_id=1, last_id=1, present=1, missing=0, gaps=()
+    )
+    assert gaps([3, 1, 2, 2, 7]) == ((4, 6),)
     assert completeness([]) == {}
 
 

@@ -4,13 +4,15 @@ number between markers in DATACARD.md; CITATION.cff validates against the CFF 1.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
 import pytest
 import yaml
 
-from statemedia.cards import render_datacard, stale_generated
+from statemedia.config import load_config
+from statemedia.release.cards import render_datacard, stale_generated
 from statemedia.release.layout import newest_version, read_manifest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,7 +31,7 @@ def test_a_changed_number_in_the_datacard_is_detected(tmp_path):
     shutil.copy(REPO / "statemedia.toml", copy / "statemedia.toml")
     text = (REPO / "DATACARD.md").read_text()
     version = newest_version(REPO / "dataset")
-    kept = read_manifest(REPO / "dataset" / "data" / version)["stage_counts"]["clean"]["kept"]
+    kept = read_manifest(REPO / "dataset" / "data" / version).stage_counts.clean.kept
     assert f"kept: {kept};" in text
     (copy / "DATACARD.md").write_text(text.replace(f"kept: {kept};", f"kept: {kept + 1};"))
     assert stale_generated(copy) == ["DATACARD.md"]
@@ -42,7 +44,6 @@ def test_hf_card_yaml_declares_every_release_and_the_newest_is_default():
         "pretty_name",
         "license",
         "language",
-        "task_categories",
         "size_categories",
         "annotations_creators",
         "source_datasets",
@@ -54,7 +55,7 @@ def test_hf_card_yaml_declares_every_release_and_the_newest_is_default():
     defaults = [c["config_name"] for c in meta["configs"] if c.get("default")]
     assert defaults == [version]
     manifest = read_manifest(REPO / "dataset" / "data" / version)
-    rows = {e["table"]: e["rows"] for e in manifest["files"]}
+    rows = {e.table: e.rows for e in manifest.files}
     info = next(i for i in meta["dataset_info"] if i["config_name"] == version)
     assert {s["name"]: s["num_examples"] for s in info["splits"]} == {
         k: v for k, v in rows.items() if k != "link_teasers" and v
@@ -77,3 +78,48 @@ def test_citation_cff_validates():
         format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER,
     )
     assert data["version"] == newest_version(REPO / "dataset").lstrip("v")
+
+
+def hf_card_metadata() -> tuple[str, dict]:
+    text = (REPO / "dataset" / "README.md").read_text(encoding="utf-8")
+    return text, yaml.safe_load(text.split("---\n")[1])
+
+
+def test_hf_card_claims_labels_only_when_the_newest_release_has_them():
+    text, meta = hf_card_metadata()
+    manifest = read_manifest(REPO / "dataset" / "data" / newest_version(REPO / "dataset"))
+    if manifest.has_labels:
+        assert meta["annotations_creators"] == ["expert-generated"]
+        assert meta["task_categories"] == ["text-classification"]
+    else:
+        assert meta["annotations_creators"] == ["no-annotation"]
+        assert "task_categories" not in meta and "task_ids" not in meta
+        assert "annotation-ready" in text and "annotated" not in text.lower()
+    for path in ("README.md", "CITATION.cff", "pyproject.toml"):
+        assert "annotated" not in (REPO / path).read_text(encoding="utf-8").lower() or (
+            manifest.has_labels
+        ), f"{path} says 'annotated' but no release has labels"
+
+
+def test_hf_card_stands_alone_inside_dataset_and_passes_the_hub_metadata_rules():
+    from huggingface_hub import DatasetCard, DatasetCardData
+
+    text, meta = hf_card_metadata()
+    body = text.split("---\n", 2)[2]
+    links = re.findall(r"\]\(([^)]+)\)", body) + re.findall(r"<([a-z]+:[^>]+)>", body)
+    relative = [link for link in links if "://" not in link and not link.startswith("mailto:")]
+    assert relative, "the card links to the release files inside dataset/"
+    for link in relative:
+        target = (REPO / "dataset" / link).resolve()
+        assert target.is_relative_to((REPO / "dataset").resolve()), f"{link} leaves dataset/"
+        assert target.is_file(), f"{link} is a broken link"
+    absolute = [link for link in links if link not in relative]
+    project = load_config(REPO / "statemedia.toml").project
+    assert all(link in (project.homepage, project.contact) for link in absolute)
+    # The Hub's card metadata: DatasetCard parses the YAML, DatasetCardData refuses bad types.
+    card = DatasetCard(text)
+    assert card.data.to_dict() == DatasetCardData(**meta).to_dict()
+    assert {"pretty_name", "license", "language", "size_categories", "configs"} <= set(meta)
+    assert meta["license"] == "other" and meta["license_name"]
+    assert "section 10 'Distribution, legal and ethical notes'" in meta["license_details"]
+    assert "## 10. Distribution, legal and ethical notes" in (REPO / "DATACARD.md").read_text()

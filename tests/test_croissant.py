@@ -4,10 +4,10 @@ JSON-LD validates with no issue other than the known missing `datePublished`."""
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +18,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from statemedia.cli import main
+from statemedia.config import load_config
 from statemedia.errors import ReleaseError
 from statemedia.release.croissant import CROISSANT_1_0, render_croissant
 from statemedia.release.layout import read_manifest
 from statemedia.release.schema import arrow_schema
-from statemedia.vocab import post_schema
+from statemedia.vocab import Table, post_schema
 
 REPO = Path(__file__).resolve().parents[1]
 VERSION = "v1.0.0"
+PROJECT = load_config(REPO / "statemedia.toml").project
 
 # The manifest has no release date (builds never read the clock), so `datePublished` is absent on
 # purpose; mlcroissant reports it as a recommended property. Anything else is a failure.
@@ -47,15 +49,12 @@ RAI_KEYS = [
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real release of the real seeds, with its croissant.json written by `render_croissant`."""
+    """A real release of the real seeds, with the croissant.json that `release` wrote into it."""
     root = tmp_path_factory.mktemp("croissant") / "repo"
     shutil.copytree(REPO / "seeds", root / "seeds")
     shutil.copy(REPO / "statemedia.toml", root / "statemedia.toml")
     assert main(["--root", str(root), "release", "--version", "1.0.0"]) == 0
-    release_dir = root / "dataset" / "data" / VERSION
-    text = render_croissant(release_dir, read_manifest(release_dir), VERSION)
-    (release_dir / "croissant.json").write_text(text, encoding="utf-8")
-    return release_dir
+    return root / "dataset" / "data" / VERSION
 
 
 def load(path: Path) -> mlc.Dataset:
@@ -123,7 +122,7 @@ def assert_records_match(jsonld: Path, record_set: str, parquet: Path) -> int:
 def test_document_is_deterministic_and_complete(release: Path) -> None:
     manifest = read_manifest(release)
     text = (release / "croissant.json").read_text(encoding="utf-8")
-    assert render_croissant(release, manifest, "1.0.0") == text  # 'v' or not, same file
+    assert render_croissant(release, manifest, "1.0.0", PROJECT) == text  # 'v' or not, same
     assert text.endswith("}\n")
     assert str(release.parents[3]) not in text  # no absolute paths of the build machine
     doc = json.loads(text)
@@ -137,13 +136,14 @@ def test_document_is_deterministic_and_complete(release: Path) -> None:
         assert doc.get(key), key
     assert "No human labels yet" in doc["rai:dataAnnotationProtocol"][0]
     protocol = " ".join(doc["rai:dataPreprocessingProtocol"])
-    for name in [*manifest["versions"]["parsers"], *list(manifest["versions"].values())[1:]]:
+    versions = manifest.versions
+    for name in [*versions.parsers, versions.clean, versions.dedup, versions.split]:
         assert name in protocol
-    split = manifest["stage_counts"]["split"]
+    split = manifest.stage_counts.split
     assert f"train {split['train']}" in protocol
-    assert f"{manifest['stage_counts']['parse']['records']} records" in protocol
+    assert f"{manifest.stage_counts.parse.records} records" in protocol
     files = {f["contentUrl"]: f["sha256"] for f in doc["distribution"]}
-    assert files == {e["path"]: e["sha256"] for e in manifest["files"]}
+    assert files == {e.path: e.sha256 for e in manifest.files}
 
 
 def test_fields_follow_the_row_schema(release: Path) -> None:
@@ -171,22 +171,21 @@ def test_validates_without_unexpected_issues(release: Path) -> None:
 def test_every_record_set_loads_equal_to_parquet(release: Path) -> None:
     manifest = read_manifest(release)
     doc = json.loads((release / "croissant.json").read_text(encoding="utf-8"))
-    non_empty = [e for e in manifest["files"] if e["rows"]]
-    assert [rs["name"] for rs in doc["recordSet"]] == [e["table"] for e in non_empty]
+    non_empty = [e for e in manifest.files if e.rows]
+    assert [rs["name"] for rs in doc["recordSet"]] == [e.table for e in non_empty]
     for entry in non_empty:
-        count = assert_records_match(
-            release / "croissant.json", entry["table"], release / entry["path"]
-        )
-        assert count == entry["rows"]
+        count = assert_records_match(release / "croissant.json", entry.table, release / entry.path)
+        assert count == entry.rows
 
 
 def test_nested_duplicates_load_when_present(release: Path, tmp_path: Path) -> None:
     """The seeds yield no removed copies, so put some in and check the list of structs loads."""
     folder = tmp_path / VERSION
     folder.mkdir()
-    manifest = copy.deepcopy(read_manifest(release))
-    entry = next(e for e in manifest["files"] if e["table"] == "train")
-    rows = pq.read_table(release / entry["path"]).to_pylist()
+    manifest = read_manifest(release)
+    entry = manifest.file(Table.TRAIN)
+    assert entry is not None
+    rows = pq.read_table(release / entry.path).to_pylist()
     for i, row in enumerate(rows[:3]):
         row["duplicates"] = [
             {
@@ -197,12 +196,14 @@ def test_nested_duplicates_load_when_present(release: Path, tmp_path: Path) -> N
             }
             for k in range(i + 1)
         ]
-    path = folder / entry["path"]
+    path = folder / entry.path
     pq.write_table(pa.Table.from_pylist(rows, schema=arrow_schema()), path)
-    entry.update(sha256=hashlib.sha256(path.read_bytes()).hexdigest(), bytes=path.stat().st_size)
-    manifest["files"] = [entry]
+    entry = replace(
+        entry, sha256=hashlib.sha256(path.read_bytes()).hexdigest(), bytes=path.stat().st_size
+    )
     jsonld = folder / "croissant.json"
-    jsonld.write_text(render_croissant(folder, manifest, VERSION), encoding="utf-8")
+    text = render_croissant(folder, replace(manifest, files=(entry,)), VERSION, PROJECT)
+    jsonld.write_text(text, encoding="utf-8")
     assert assert_records_match(jsonld, "train", path) == len(rows)
     records = {plain(r["train/post_id"]): r for r in load(jsonld).records(record_set="train")}
     assert len(records[rows[2]["post_id"]]["train/duplicates"]) == 3
@@ -210,11 +211,12 @@ def test_nested_duplicates_load_when_present(release: Path, tmp_path: Path) -> N
 
 def copy_with(release: Path, tmp_path: Path, change: Any) -> Path:
     """A copy of the train file and croissant.json, with `change(document)` applied."""
-    entry = next(e for e in read_manifest(release)["files"] if e["table"] == "train")
-    shutil.copy(release / entry["path"], tmp_path / entry["path"])
+    entry = read_manifest(release).file(Table.TRAIN)
+    assert entry is not None
+    shutil.copy(release / entry.path, tmp_path / entry.path)
     doc = json.loads((release / "croissant.json").read_text(encoding="utf-8"))
     doc["recordSet"] = [rs for rs in doc["recordSet"] if rs["name"] == "train"]
-    doc["distribution"] = [f for f in doc["distribution"] if f["contentUrl"] == entry["path"]]
+    doc["distribution"] = [f for f in doc["distribution"] if f["contentUrl"] == entry.path]
     change(doc)
     path = tmp_path / "croissant.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
@@ -255,20 +257,31 @@ def test_wrong_column_is_caught_when_loading(release: Path, tmp_path: Path) -> N
 
 
 def test_empty_table_gets_no_record_set(release: Path) -> None:
-    manifest = copy.deepcopy(read_manifest(release))
-    for entry in manifest["files"]:
-        if entry["table"] == "validation":
-            entry["rows"] = 0
-    doc = json.loads(render_croissant(release, manifest, VERSION))
+    manifest = read_manifest(release)
+    files = tuple(replace(e, rows=0) if e.table == Table.VALIDATION else e for e in manifest.files)
+    doc = json.loads(render_croissant(release, replace(manifest, files=files), VERSION, PROJECT))
     assert "validation" not in [rs["name"] for rs in doc["recordSet"]]
-    assert len(doc["distribution"]) == len(manifest["files"])  # the file is still described
+    assert len(doc["distribution"]) == len(manifest.files)  # the file is still described
 
 
 def test_refuses_a_manifest_that_does_not_match_the_folder(release: Path) -> None:
     manifest = read_manifest(release)
     with pytest.raises(ReleaseError, match="version"):
-        render_croissant(release, manifest, "2.0.0")
-    broken = copy.deepcopy(manifest)
-    broken["files"][0]["bytes"] += 1
+        render_croissant(release, manifest, "2.0.0", PROJECT)
+    first = manifest.files[0]
+    broken = replace(manifest, files=(replace(first, bytes=first.bytes + 1), *manifest.files[1:]))
     with pytest.raises(ReleaseError, match="bytes"):
-        render_croissant(release, broken, VERSION)
+        render_croissant(release, broken, VERSION, PROJECT)
+
+
+def test_contact_route_and_url_come_from_the_project_config(release: Path) -> None:
+    manifest = read_manifest(release)
+    unpublished = json.loads(render_croissant(release, manifest, VERSION, PROJECT))
+    assert "url" not in unpublished
+    assert "not published a contact" in unpublished["rai:dataReleaseMaintenancePlan"]
+    project = replace(
+        PROJECT, homepage="https://forge.example/statemedia", contact="mailto:m@example.org"
+    )
+    published = json.loads(render_croissant(release, manifest, VERSION, project))
+    assert published["url"] == "https://forge.example/statemedia"
+    assert "mailto:m@example.org" in published["rai:dataReleaseMaintenancePlan"]

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from statemedia.config import load_config
 from statemedia.dedup import (
     BoilerplateCounter,
-    DedupConfig,
     DedupItem,
     Match,
     NearDuplicateIndex,
@@ -21,11 +23,13 @@ from statemedia.dedup import (
     exact_keys,
     jaccard_pairs,
     normalise_for_key,
+    shingle_text,
     sketch,
 )
 from statemedia.errors import ConfigError
 
-CFG = DedupConfig()
+# The build's settings; a test that needs another value says so with `replace(CFG, ...)`.
+CFG = load_config(Path(__file__).resolve().parents[1] / "statemedia.toml").dedup
 
 # seeds/003_a774268ca59e13c1.txt lines 16, 18 and 20 (TASS article body, 196 words).
 BODY = (
@@ -178,7 +182,7 @@ def test_live_notices_from_seeds_stay_distinct(min_posts: int) -> None:
     # The shared lines ("X (ex-Twitter)", "Facebook", ...) recur in all four posts, so with
     # min_posts <= 4 they are boilerplate and only the event lines are compared.
     items = [item(f"live{i}", text, "mfa_telegram", i) for i, text in enumerate(LIVE_NOTICES)]
-    result = deduplicate(items, DedupConfig(boilerplate_min_posts=min_posts))
+    result = deduplicate(items, replace(CFG, boilerplate_min_posts=min_posts))
     assert result.kept == ["live0", "live1", "live2", "live3"]
     assert result.matches == []
 
@@ -253,7 +257,7 @@ def test_channel_footer_is_ignored_once_it_recurs(min_posts: int, merges: bool) 
         item("other1", f"Zakharova will hold a briefing on Thursday.\n{FOOTER}", "mfa_channel", 2),
         item("other2", f"Lavrov met the Egyptian foreign minister.\n{FOOTER}", "mfa_channel", 3),
     ]
-    result = deduplicate(items, DedupConfig(boilerplate_min_posts=min_posts))
+    result = deduplicate(items, replace(CFG, boilerplate_min_posts=min_posts))
     if merges:
         assert result.kept == ["orig", "other1", "other2"]
         assert result.matches == [Match("orig", "copy", "near", 1.0)]
@@ -268,6 +272,31 @@ def test_boilerplate_counts_distinct_posts_per_source() -> None:
     assert len(counter.boilerplate()) == 0  # exact repeats count once; source b is separate
     counter.add_batch(["a"], [f"three\n{FOOTER}"])
     assert len(counter.boilerplate()) == 1
+
+
+def test_shingle_text_is_what_sketch_compares() -> None:
+    # The benchmark hands these words to datatrove, so their padded 5-grams must be our shingles.
+    texts = [
+        SHORT_POST,
+        f"{SHORT_POST}\n\n{FOOTER}",
+        f"Zakharova will hold a briefing on Thursday.\n{FOOTER}",
+        f"Lavrov met the Egyptian foreign minister.\n{FOOTER}",
+        FOOTER,
+    ]
+    sources = ["tass", *["mfa_channel"] * 4]
+    counter = BoilerplateCounter(min_posts=3)
+    counter.add_batch(sources, texts)
+    boilerplate = counter.boilerplate()
+    words = shingle_text(texts, sources, boilerplate)
+    assert words[:2] == [normalise_for_key(SHORT_POST)] * 2  # the recurring footer is left out
+    assert words[2] == "zakharova will hold a briefing on thursday"
+    assert words[4] == normalise_for_key(FOOTER)  # a post of boilerplate only keeps its words
+    sk = sketch(texts, sources, CFG, boilerplate)
+    left, right = np.array([0, 0, 1, 2, 3]), np.array([1, 4, 4, 3, 4])
+    measured = jaccard_pairs(sk.shingles, sk.offsets, left, right)
+    expected = [reference_jaccard(words[a], words[b]) for a, b in zip(left, right, strict=True)]
+    assert measured.tolist() == pytest.approx(expected)
+    assert measured[0] == 1.0
 
 
 # --------------------------------------------------------------------------------------------------
@@ -330,7 +359,7 @@ def test_empty_input_and_bad_input() -> None:
     with pytest.raises(ValueError, match="unique"):
         deduplicate([item("x", "a"), item("x", "b")], CFG)
     with pytest.raises(ConfigError, match="bands"):
-        DedupConfig(bands=20, rows=8)
+        replace(CFG, bands=20, rows=8)
 
 
 def test_streaming_index_matches_deduplicate() -> None:
@@ -362,7 +391,7 @@ POOL = [
     item("p45", "🔴", "mfa_telegram", 41),
     *(item(f"p5{i}", text, "tass", 50 + i) for i, text in enumerate(chain())),
 ]
-POOL_CFG = DedupConfig(boilerplate_min_posts=3)
+POOL_CFG = replace(CFG, boilerplate_min_posts=3)
 POOL_RESULT = deduplicate(POOL, POOL_CFG)
 
 

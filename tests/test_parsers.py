@@ -9,10 +9,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from statemedia.account import build_account
-from statemedia.clean import extract_hashtags, is_link_anchor, line_categories, normalise_line
+from statemedia.clean import (
+    LINE_RULES,
+    extract_hashtags,
+    is_link_anchor,
+    line_categories,
+    normalise_line,
+    removed_as,
+)
 from statemedia.errors import BadInputError
 from statemedia.parse import FileContext, registry, split_lines
-from statemedia.parse.dates import read_anniversary_date, read_sputnik_date_line
+from statemedia.parse.dates import read_anniversary_date, read_sputnik_date_line, year_near
+from statemedia.vocab import DateConfidence, LineCategory
 
 
 def parse(fmt: str, text: str):
@@ -56,6 +64,18 @@ def test_tass_dump_recovers_headline_subheading_caption_and_inferred_date():
     assert [d.published_date for d in drafts] == [date(2023, 1, 1), date(2022, 12, 30)]
     assert {d.date_confidence for d in drafts} == {"inferred"}
     assert categories("tass_dump", text)[4] == "post_metadata"
+
+
+def test_leap_day_dateline_without_a_leap_year_nearby_has_an_unknown_date():
+    assert year_near(2, 29, date(2023, 6, 1)) == date(2024, 2, 29)
+    assert year_near(2, 29, date(2022, 6, 1)) is None  # 2021-2023 have no 29 February
+    text = " date 2022-06-01 t\nHeadline\nMOSCOW, February 29. /TASS/. Body.\n"
+    (draft,) = parse("tass_dump", text).drafts
+    assert (draft.published_date, draft.date_confidence, draft.date_evidence) == (
+        None,
+        DateConfidence.UNKNOWN,
+        None,
+    )
 
 
 def test_tass_page_teasers_become_records():
@@ -178,6 +198,16 @@ def test_normalise_line(raw, clean):
     assert normalise_line(clean) == clean  # idempotent
 
 
+def test_line_rules_name_their_category_for_the_card():
+    assert [(rule.category, rule.name) for rule in LINE_RULES] == [
+        (LineCategory.PLACEHOLDER, "is_placeholder"),
+        (LineCategory.LINK_ANCHOR, "is_link_anchor"),
+    ]
+    assert removed_as("VIEW IN TELEGRAM") == LineCategory.PLACEHOLDER
+    assert removed_as("📺 Watch") == LineCategory.LINK_ANCHOR
+    assert removed_as("A sentence of content.") is None
+
+
 def test_hashtags_kept_in_order_once():
     assert extract_hashtags("at the #UN, #BRICS and the #UN again; url.com/#frag") == (
         "UN",
@@ -198,6 +228,7 @@ def test_hashtags_kept_in_order_once():
                     "Read in full",
                     "Forwarded from X",
                     "MOSCOW, June 28. /TASS/. Body.",
+                    "MOSCOW, February 29. /TASS/. Body.",
                     "Please open Telegram to view this post",
                     "VIEW IN TELEGRAM",
                     "Download Telegram",

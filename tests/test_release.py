@@ -10,13 +10,21 @@ import datasets
 import pyarrow.parquet as pq
 import pytest
 
-from statemedia.build import TABLE_NAMES, file_entries
 from statemedia.cli import main
+from statemedia.commands import run_release
 from statemedia.config import load_config
 from statemedia.errors import ReleaseError
-from statemedia.pipeline import run_release
-from statemedia.release.layout import newest_version, release_versions, table_file, verify_releases
+from statemedia.release.layout import (
+    newest_version,
+    read_manifest,
+    release_versions,
+    table_file,
+    verify_releases,
+)
+from statemedia.release.manifest import Manifest
 from statemedia.release.schema import validate_rows
+from statemedia.release.writer import encode_tables, file_entries
+from statemedia.vocab import SPLITS, Table
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -53,9 +61,9 @@ def test_same_inputs_give_byte_identical_parquet(tmp_path):
     from statemedia.build import build_tables
 
     config = load_config(REPO / "statemedia.toml")
-    first = file_entries(build_tables(REPO, config).tables)
-    second = file_entries(build_tables(REPO, config).tables)
-    assert first == second
+    first = build_tables(REPO, config).tables
+    second = build_tables(REPO, config).tables
+    assert file_entries(first, encode_tables(first)) == file_entries(second, encode_tables(second))
 
 
 def test_load_dataset_gives_newest_and_pinned_releases(released, tmp_path):
@@ -135,7 +143,7 @@ def test_committed_releases_verify_and_the_newest_is_reproduced_from_seeds(capsy
 def test_every_committed_row_validates_against_the_schema():
     version = newest_version(REPO / "dataset")
     folder = REPO / "dataset" / "data" / version
-    for name in TABLE_NAMES:
+    for name in (*SPLITS, Table.LINK_TEASERS):
         rows = pq.read_table(folder / table_file(name)).to_pylist()
         for row in rows:
             row["published_date"] = row["published_date"] and row["published_date"].isoformat()
@@ -147,3 +155,50 @@ def test_schema_validation_catches_a_bad_row():
     errors = validate_rows([row])
     assert any("record_kind" in e and "tweet" in e for e in errors)
     assert any("required property" in e for e in errors)
+
+
+def test_every_committed_manifest_reads_as_a_record_and_serialises_to_its_own_bytes():
+    for version in release_versions(REPO / "dataset"):
+        folder = REPO / "dataset" / "data" / version
+        manifest = read_manifest(folder)
+        assert manifest.version == version
+        assert manifest.to_json() == (folder / "manifest.json").read_text(encoding="utf-8")
+
+
+def test_a_manifest_with_an_unknown_or_missing_key_is_refused():
+    text = (REPO / "dataset" / "data" / "v1.0.0" / "manifest.json").read_text(encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"stage_counts: unknown key\(s\) extra"):
+        Manifest.from_json(
+            text.replace('"stage_counts": {', '"stage_counts": {"extra": 1, ', 1), "m.json"
+        )
+    with pytest.raises(ReleaseError, match=r"m.json: missing key\(s\) code_version"):
+        Manifest.from_json(text.replace('"code_version"', '"code_versio"', 1), "m.json")
+
+
+def test_a_release_writes_its_croissant_before_it_is_promoted(released):
+    for version in ("v1.0.0", "v1.1.0"):
+        folder = released / "dataset" / "data" / version
+        assert (folder / "croissant.json").is_file()
+        assert f'"version": "{version[1:]}"' in (folder / "croissant.json").read_text()
+
+
+def test_build_replaces_its_previous_output_whole(tmp_path, capsys):
+    root = scratch_repo(tmp_path)
+    out = root / "dataset" / "build"
+    assert main(["--root", str(root), "build", "--quiet"]) == 0
+    first = (out / "manifest.json").read_bytes()
+    (out / "stale.txt").write_text("from an earlier build")
+    assert main(["--root", str(root), "build", "--quiet"]) == 0
+    assert (out / "manifest.json").read_bytes() == first
+    assert not (out / "stale.txt").exists()
+    leftovers = [p.name for p in out.parent.iterdir() if p.name != "build"]
+    assert leftovers == [], "staging or set-aside folders were left behind"
+
+
+@pytest.mark.parametrize("target", ["seeds", "dataset/data/v1.0.0", "."])
+def test_build_refuses_an_output_folder_that_is_not_an_earlier_build(released, target, capsys):
+    before = {p: p.read_bytes() for p in sorted((released / target).rglob("*")) if p.is_file()}
+    assert main(["--root", str(released), "build", "--out", str(released / target)]) == 4
+    assert "is not an earlier build" in capsys.readouterr().err
+    after = {p: p.read_bytes() for p in sorted((released / target).rglob("*")) if p.is_file()}
+    assert after == before

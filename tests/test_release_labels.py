@@ -9,11 +9,13 @@ from pathlib import Path
 
 import datasets
 import pyarrow.parquet as pq
+import yaml
 
-from statemedia.cards import write_generated
 from statemedia.cli import main
 from statemedia.labeling.gold import aggregate
-from statemedia.labeling.scheme import STANCE_TAG_PREFIX, load_scheme
+from statemedia.labeling.records import Annotation
+from statemedia.labeling.scheme import load_scheme
+from statemedia.release.cards import write_generated
 from statemedia.release.layout import table_file
 from statemedia.release.schema import validate_rows
 from statemedia.vocab import annotation_schema
@@ -39,7 +41,7 @@ def annotation(post_id: str, annotator: str, topic: str, stances: dict[str, str]
         "ls_annotation_id": 1,
         "ls_project_id": 1,
     }
-    row.update({f"{STANCE_TAG_PREFIX}{t}": stances.get(t) for t in scheme.target_names})
+    row.update({scheme.stance_tag(t): stances.get(t) for t in scheme.target_names})
     return row
 
 
@@ -60,11 +62,11 @@ def test_gold_labels_and_annotations_are_published(tmp_path):
         annotation(second, "annotator_02", topic_b, {}),  # a tie: must not become gold
         annotation(first, "model", topic_b, {}, origin="machine"),
     ]
-    gold, queue = aggregate(rows, scheme, min_annotators=2)
-    assert {q["post_id"] for q in queue} == {second}
+    gold, queue = aggregate([Annotation.from_dict(r) for r in rows], scheme, min_annotators=2)
+    assert {q.post_id for q in queue} == {second}
     labels = root / "annotation" / "labels"
     labels.mkdir(parents=True)
-    (labels / "gold.jsonl").write_text("".join(json.dumps(g) + "\n" for g in gold))
+    (labels / "gold.jsonl").write_text("".join(json.dumps(g.to_dict()) + "\n" for g in gold))
     (labels / "annotations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     assert main(["--root", str(root), "release", "--version", "1.0.0", "--date", "2026-11-22"]) == 0
 
@@ -100,6 +102,16 @@ def test_gold_labels_and_annotations_are_published(tmp_path):
     assert "4 human annotations of 2 posts by 2 pseudonymous annotators" in card
     assert "resolved: 1, needs_adjudication: 1, unlabeled:" in card
     assert (root / "docs" / "figures" / "gold_primary_topics.png").is_file()
+
+    # Every card says the release has labels: Croissant (written with the release), the HF card.
+    croissant = json.loads((folder / "croissant.json").read_text())
+    assert "includes 4 human annotations" in croissant["rai:dataAnnotationProtocol"][0]
+    assert "annotations" in [record_set["name"] for record_set in croissant["recordSet"]]
+    hf_card = (root / "dataset" / "README.md").read_text()
+    meta = yaml.safe_load(hf_card.split("---\n")[1])
+    assert meta["annotations_creators"] == ["expert-generated"]
+    assert meta["task_categories"] == ["text-classification"]
+    assert "human topic and stance labels" in hf_card and "annotation-ready" not in hf_card
 
     ds = datasets.load_dataset(
         str(root / "dataset"), "v1.0.0-annotations", cache_dir=str(tmp_path / "cache")

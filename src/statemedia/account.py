@@ -7,11 +7,11 @@ refuses an account that misses or double-counts a line, so nothing can be lost s
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from statemedia.errors import BadInputError
 from statemedia.records import LineAccount, SourceLine
-from statemedia.vocab import vocabulary
+from statemedia.vocab import LineCategory
 
 
 def line_chars(lines: Sequence[SourceLine], text_length: int) -> list[int]:
@@ -21,10 +21,13 @@ def line_chars(lines: Sequence[SourceLine], text_length: int) -> list[int]:
 
 
 def build_account(
-    path: str, lines: Sequence[SourceLine], text_length: int, category_of: dict[int, str]
+    path: str,
+    lines: Sequence[SourceLine],
+    text_length: int,
+    category_of: Mapping[int, LineCategory],
 ) -> LineAccount:
     """Count lines and characters per category; every line must have exactly one known category."""
-    known = vocabulary("line_categories")
+    known = set(LineCategory)
     missing = [line.number for line in lines if line.number not in category_of]
     if missing or len(category_of) != len(lines):
         raise BadInputError(
@@ -40,11 +43,11 @@ def build_account(
         category = category_of[line.number]
         line_counts[category] += 1
         char_counts[category] += chars
-    order = list(known)
+    order = list(LineCategory)  # the vocabulary's order
     return LineAccount(
         source_file=path,
-        lines={c: line_counts[c] for c in order if line_counts[c]},
-        chars={c: char_counts[c] for c in order if char_counts[c]},
+        lines={c.value: line_counts[c] for c in order if line_counts[c]},
+        chars={c.value: char_counts[c] for c in order if char_counts[c]},
     )
 
 

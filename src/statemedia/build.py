@@ -1,22 +1,16 @@
 """The pipeline's main: seeds -> parse -> clean -> dedup -> split -> release tables and manifest.
 
-`build_tables` is the whole pipeline without writing; `write_build` and `cut_release` write its
-output atomically. Every stage's counts go into the manifest; nothing here reads the clock.
+`build_tables` is the whole pipeline without writing: it returns the Arrow tables and the typed
+`Manifest` (without file entries); `release/` writes them. Nothing here reads the clock.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
-import json
-import os
-import shutil
-import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,31 +21,33 @@ from statemedia import __version__
 from statemedia.clean import CLEAN_VERSION
 from statemedia.completeness import completeness
 from statemedia.config import Config
-from statemedia.dedup import DEDUP_VERSION, DedupItem, deduplicate
+from statemedia.dedup import DEDUP_VERSION, DedupItem, DedupResult, deduplicate
 from statemedia.errors import ReleaseError
-from statemedia.fileio import write_atomic
 from statemedia.ids import sha256_bytes
 from statemedia.inputs import RawFile, load_inputs
 from statemedia.labeling.publish import gold_by_post, published_annotations, read_label_files
 from statemedia.labeling.scheme import load_scheme
 from statemedia.parse import registry
 from statemedia.records import DuplicateLink, Post
-from statemedia.release.layout import table_file
-from statemedia.release.writer import (
-    parquet_bytes,
-    post_row,
-    rows_table,
+from statemedia.release.manifest import (
+    BuildSettings,
+    CleanCounts,
+    DedupCounts,
+    InputEntry,
+    LabelInput,
+    Manifest,
+    Merge,
+    ParseCounts,
+    RuleVersions,
+    StageCounts,
 )
-from statemedia.split import SPLIT_VERSION, SPLITS, assign_splits
+from statemedia.release.writer import post_row, rows_table
+from statemedia.split import SPLIT_VERSION, assign_splits
 from statemedia.stages import ParseOutcome, parse_and_clean
-from statemedia.vocab import annotation_schema, schema_version
-
-TEASERS = "link_teasers"
-ANNOTATIONS = "annotations"
-TABLE_NAMES = (*SPLITS, TEASERS, ANNOTATIONS)
+from statemedia.vocab import RecordKind, Table, annotation_schema, schema_version
 
 
-def keep_rank(post: Post) -> tuple:
+def keep_rank(post: Post) -> tuple[Any, ...]:
     """Which copy of a duplicate cluster is kept (smallest first), see DATACARD.md.
 
     Earliest known publication date first (unknown dates last); then articles and posts before
@@ -60,7 +56,7 @@ def keep_rank(post: Post) -> tuple:
     return (
         post.published_date is None,
         post.published_date or date.max,
-        post.record_kind == "link_teaser",
+        post.record_kind == RecordKind.LINK_TEASER,
         post.forwarded_from is not None,
         -len(post.text),
         post.post_id,
@@ -76,13 +72,11 @@ def dedup_text(title: str | None, text: str) -> str:
 class BuildResult:
     """Tables ready to write, and the manifest's content (without file hashes)."""
 
-    tables: dict[str, pa.Table]
+    tables: dict[Table, pa.Table]  # every table of the release, in `Table` order
     outcome: ParseOutcome
     files: list[RawFile]
-    manifest: dict[str, Any]
-    seconds: dict[
-        str, float
-    ]  # per stage; reported by `statemedia build`, never stored in a release
+    manifest: Manifest  # version, date and file entries are set when it is written
+    seconds: dict[str, float]  # per stage; reported by `statemedia build`, never in a release
 
 
 class Stopwatch:
@@ -147,66 +141,72 @@ def _build_tables(root: Path, config: Config, previous: dict[str, str] | None) -
     scheme = load_scheme()
     gold, annotations, label_files = read_label_files(root / config.build.labels_dir)
     labels = gold_by_post(gold, result.kept, scheme)
-    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_NAMES}
+    rows: dict[Table, list[dict[str, Any]]] = {table: [] for table in Table}
     for post_id in result.kept:
         post = posts[post_id]
-        table = TEASERS if post.record_kind == "link_teaser" else split_of[post_id]
+        is_teaser = post.record_kind == RecordKind.LINK_TEASER
+        table = Table.LINK_TEASERS if is_teaser else Table(split_of[post_id])
         rows[table].append(post_row(post, links.get(post_id, ()), labels[post_id]))
-    rows[ANNOTATIONS] = published_annotations(annotations, scheme, set(result.kept))
-    tables = {name: rows_table(rows[name]) for name in TABLE_NAMES if name != ANNOTATIONS}
-    tables[ANNOTATIONS] = rows_table(
-        rows[ANNOTATIONS], annotation_schema(), key=("post_id", "annotator")
-    )
-    watch.lap("split_tables")
-    manifest = {
-        "dataset": "statemedia",
-        "schema_version": schema_version(),
-        "code_version": __version__,
-        "versions": {
-            "parsers": sorted({registry()[raw.decl.format][0] for raw in files}),
-            "clean": CLEAN_VERSION,
-            "dedup": DEDUP_VERSION,
-            "split": SPLIT_VERSION,
-        },
-        "config": {"dedup": asdict(config.dedup), "split": asdict(config.split)},
-        "inputs": [
-            {
-                "path": raw.repo_path,
-                "sha256": raw.sha256,
-                "bytes": raw.size,
-                "source": raw.decl.source,
-                "platform": raw.decl.platform,
-                "format": raw.decl.format,
-                "language": raw.decl.language,
-                "collection": raw.decl.collection,
-            }
-            for raw in files
-        ],
-        "label_inputs": [
-            {"path": str(path.relative_to(root)), "sha256": sha256_bytes(path.read_bytes())}
-            for path in label_files
-        ],
-        "label_scheme_version": scheme.version,
-        "stage_counts": stage_counts(outcome, result, rows),
-        # Per channel with platform ids: the message-id range and every gap (missing ids).
-        "completeness": completeness([*outcome.posts, *outcome.dropped, *outcome.service_ids]),
-        "line_account": [asdict(account) for account in outcome.accounts],
-        "dedup": {
-            "merged": [
-                {
-                    "kept": match.kept_id,
-                    "removed": match.removed_id,
-                    "method": match.method,
-                    "similarity": round(match.similarity, 6),
-                    "kept_source": posts[match.kept_id].source,
-                    "removed_source": posts[match.removed_id].source,
-                    "kept_lines": _where(posts[match.kept_id]),
-                    "removed_lines": _where(posts[match.removed_id]),
-                }
-                for match in sorted(result.matches, key=lambda m: (m.kept_id, m.removed_id))
-            ]
-        },
+    rows[Table.ANNOTATIONS] = published_annotations(annotations, scheme, set(result.kept))
+    tables = {
+        table: (
+            rows_table(rows[table], annotation_schema(), key=("post_id", "annotator"))
+            if table == Table.ANNOTATIONS
+            else rows_table(rows[table])
+        )
+        for table in Table
     }
+    watch.lap("split_tables")
+    manifest = Manifest(
+        version=None,
+        date_released=None,
+        dataset="statemedia",
+        schema_version=schema_version(),
+        code_version=__version__,
+        versions=RuleVersions(
+            parsers=tuple(sorted({registry()[raw.decl.format][0] for raw in files})),
+            clean=CLEAN_VERSION,
+            dedup=DEDUP_VERSION,
+            split=SPLIT_VERSION,
+        ),
+        config=BuildSettings(dedup=config.dedup, split=config.split),
+        inputs=tuple(
+            InputEntry(
+                path=raw.repo_path,
+                sha256=raw.sha256,
+                bytes=raw.size,
+                source=raw.decl.source,
+                platform=raw.decl.platform,
+                format=raw.decl.format,
+                language=raw.decl.language,
+                collection=raw.decl.collection,
+            )
+            for raw in files
+        ),
+        label_inputs=tuple(
+            LabelInput(path=str(path.relative_to(root)), sha256=sha256_bytes(path.read_bytes()))
+            for path in label_files
+        ),
+        label_scheme_version=scheme.version,
+        stage_counts=stage_counts(outcome, result, {t: len(r) for t, r in rows.items()}),
+        # Per channel with platform ids: the message-id range and every gap (missing ids).
+        completeness=completeness([*outcome.posts, *outcome.dropped, *outcome.service_ids]),
+        line_account=tuple(outcome.accounts),
+        merges=tuple(
+            Merge(
+                kept=match.kept_id,
+                removed=match.removed_id,
+                method=match.method,
+                similarity=round(match.similarity, 6),
+                kept_source=posts[match.kept_id].source,
+                removed_source=posts[match.removed_id].source,
+                kept_lines=_where(posts[match.kept_id]),
+                removed_lines=_where(posts[match.removed_id]),
+            )
+            for match in sorted(result.matches, key=lambda m: (m.kept_id, m.removed_id))
+        ),
+        files=(),
+    )
     return BuildResult(
         tables=tables, outcome=outcome, files=files, manifest=manifest, seconds=watch.seconds
     )
@@ -217,84 +217,29 @@ def _where(post: Post) -> str:
     return f"{p.source_file}:{p.line_start}-{p.line_end}"
 
 
-def stage_counts(outcome: ParseOutcome, result: Any, rows: dict[str, list]) -> dict[str, Any]:
+def stage_counts(
+    outcome: ParseOutcome, result: DedupResult, table_rows: Mapping[Table, int]
+) -> StageCounts:
     """Seen, kept and dropped by reason at every stage."""
-    kinds = Counter(post.record_kind for post in outcome.posts)
-    methods = Counter(match.method for match in result.matches)
-    return {
-        "parse": {
-            "files": len(outcome.accounts),
-            "records": len(outcome.posts) + len(outcome.dropped),
-        },
-        "parse_by_file": outcome.file_counts,
-        "clean": {
-            "seen": len(outcome.posts) + len(outcome.dropped),
-            "kept": len(outcome.posts),
-            "dropped": dict(Counter(d.reason for d in outcome.dropped)),
-            "kept_by_kind": dict(sorted(kinds.items())),
-            "records_with_lines_removed": dict(sorted(outcome.posts_touched.items())),
-        },
-        "dedup": {
-            "seen": len(outcome.posts),
-            "kept": len(result.kept),
-            "removed": dict(sorted(methods.items())),
-        },
-        "split": {name: len(rows[name]) for name in TABLE_NAMES},
-    }
-
-
-def file_entries(tables: dict[str, pa.Table]) -> list[dict[str, Any]]:
-    """Per table file: name, sha256, rows, bytes on disk and in memory."""
-    entries = []
-    for name in TABLE_NAMES:
-        data = parquet_bytes(tables[name])
-        entries.append(
-            {
-                "path": table_file(name),
-                "table": name,
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "rows": tables[name].num_rows,
-                "bytes": len(data),
-                "arrow_bytes": tables[name].nbytes,
-            }
-        )
-    return entries
-
-
-def write_tables(
-    folder: Path, build: BuildResult, version: str | None, date_released: str | None = None
-) -> dict[str, Any]:
-    """Write every table and `manifest.json` into `folder`; return the manifest."""
-    for name in TABLE_NAMES:
-        write_atomic(folder / table_file(name), parquet_bytes(build.tables[name]))
-    manifest = {
-        "version": version,
-        "date_released": date_released,
-        **build.manifest,
-        "files": file_entries(build.tables),
-    }
-    write_atomic(
-        folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    # Keys as plain strings: these maps are printed and serialised, not branched on.
+    kinds = Counter(str(post.record_kind) for post in outcome.posts)
+    methods = Counter(str(match.method) for match in result.matches)
+    return StageCounts(
+        parse=ParseCounts(
+            files=len(outcome.accounts), records=len(outcome.posts) + len(outcome.dropped)
+        ),
+        parse_by_file=outcome.file_counts,
+        clean=CleanCounts(
+            seen=len(outcome.posts) + len(outcome.dropped),
+            kept=len(outcome.posts),
+            dropped=dict(Counter(str(d.reason) for d in outcome.dropped)),
+            kept_by_kind=dict(sorted(kinds.items())),
+            records_with_lines_removed={
+                str(category): n for category, n in sorted(outcome.posts_touched.items())
+            },
+        ),
+        dedup=DedupCounts(
+            seen=len(outcome.posts), kept=len(result.kept), removed=dict(sorted(methods.items()))
+        ),
+        split={str(table): table_rows[table] for table in Table},
     )
-    return manifest
-
-
-def promote(staging: Path, final: Path) -> None:
-    """Move a fully written staging folder to its final name; refuse to replace anything."""
-    if final.exists():
-        raise ReleaseError(f"{final} already exists: released versions are never modified")
-    os.rename(staging, final)
-
-
-@contextmanager
-def staged(parent: Path, name: str) -> Iterator[Path]:
-    """A fresh hidden folder next to the final one (so the final rename is atomic), removed if the
-    block fails: a failed build or release leaves nothing half-written."""
-    parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=parent))
-    folder.chmod(0o755)
-    try:
-        yield folder
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise

@@ -1,20 +1,24 @@
 """Cleaning rules `clean@1`: small named functions that turn a parser's draft into a `Post`.
 
-Line rules reclassify body lines that carry no content (placeholders, link anchors); text rules
-normalise what is left (Unicode NFC, whitespace) and extract hashtags. A draft with no text left
-becomes a `Dropped` with a named reason. Every line's final category is returned for the account.
+Line rules (`LINE_RULES`) reclassify body lines that carry no content (placeholders, link anchors);
+text rules normalise what is left (Unicode NFC, whitespace) and extract hashtags. A draft with no
+text left becomes a `Dropped` with a named reason. Every line's final category is returned for the
+account. Change what any rule does and bump `CLEAN_VERSION` (tests/test_rule_versions.py checks).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from statemedia.parse.telegram import PLACEHOLDERS
+from statemedia.parse.markers import PLACEHOLDERS
 from statemedia.records import Draft, Dropped, Post, Provenance
+from statemedia.vocab import DropReason, LineCategory
 
 CLEAN_VERSION = "clean@1"
+STAGE = "clean"  # `Dropped.stage` of the drafts this module drops
 
 LINK_ANCHOR = re.compile(
     r"^(?:📄\s*)?Read in full$"  # MFA posts' link to the full text on mid.ru
@@ -36,6 +40,35 @@ def is_link_anchor(text: str) -> bool:
     return bool(LINK_ANCHOR.match(text.strip()))
 
 
+@dataclass(frozen=True, slots=True)
+class LineRule:
+    """A rule that takes a whole body line out of a post, and the category it counts the line under."""
+
+    category: LineCategory
+    matches: Callable[[str], bool]
+    summary: str  # what it removes, in a few words (the data card's table of removed lines)
+
+    @property
+    def name(self) -> str:
+        """The rule's function name, e.g. "is_link_anchor"."""
+        return self.matches.__name__
+
+
+# The line rules in the order they are tried: the first that matches a body line names its category.
+LINE_RULES: tuple[LineRule, ...] = (
+    LineRule(LineCategory.PLACEHOLDER, is_placeholder, "Telegram media placeholders"),
+    LineRule(LineCategory.LINK_ANCHOR, is_link_anchor, "link texts without content"),
+)
+
+
+def removed_as(text: str) -> LineCategory | None:
+    """The category of the first line rule that removes this line, or None if the line stays."""
+    for rule in LINE_RULES:
+        if rule.matches(text):
+            return rule.category
+    return None
+
+
 def normalise_line(text: str) -> str:
     """Unicode NFC, every run of spaces (incl. no-break and tabs) to one space, ends stripped."""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
@@ -46,17 +79,12 @@ def extract_hashtags(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(HASHTAG.findall(text)))
 
 
-def line_categories(draft: Draft) -> tuple[str, ...]:
-    """Apply the line rules: each body line keeps `post_body` or becomes placeholder / link_anchor."""
-    categories = []
-    for line, role in zip(draft.lines, draft.roles, strict=True):
-        if role == "post_body" and is_placeholder(line.text):
-            categories.append("placeholder")
-        elif role == "post_body" and is_link_anchor(line.text):
-            categories.append("link_anchor")
-        else:
-            categories.append(role)
-    return tuple(categories)
+def line_categories(draft: Draft) -> tuple[LineCategory, ...]:
+    """Apply the line rules: each body line stays `post_body` or takes the category of its rule."""
+    return tuple(
+        (removed_as(line.text) if role == LineCategory.POST_BODY else None) or role
+        for line, role in zip(draft.lines, draft.roles, strict=True)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +92,7 @@ class Cleaned:
     """The outcome for one draft: a post or a drop, and the final category of each of its lines."""
 
     record: Post | Dropped
-    categories: tuple[str, ...]
+    categories: tuple[LineCategory, ...]
 
 
 def clean_draft(
@@ -76,15 +104,16 @@ def clean_draft(
         pieces = [
             line.text
             for line, category in zip(draft.lines, categories, strict=True)
-            if category == "post_body"
+            if category == LineCategory.POST_BODY
         ]
     else:  # structured formats: the lines only locate the post; the line rules apply to its text
         categories = draft.roles
-        pieces = [p for p in draft.text.split("\n") if not (is_placeholder(p) or is_link_anchor(p))]
+        pieces = [piece for piece in draft.text.split("\n") if removed_as(piece) is None]
     body = [normalise_line(piece) for piece in pieces]
     text = "\n".join(part for part in body if part)
     if not text:
-        return Cleaned(Dropped(post_id, "clean", "empty_after_clean", provenance), categories)
+        dropped = Dropped(post_id, STAGE, DropReason.EMPTY_AFTER_CLEAN, provenance)
+        return Cleaned(dropped, categories)
     title = normalise_line(draft.title) if draft.title else None
     subtitle = normalise_line(draft.subtitle) if draft.subtitle else None
     post = Post(

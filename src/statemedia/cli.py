@@ -21,25 +21,25 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from statemedia.pipeline import run_build
+    from statemedia.commands import run_build
 
     return run_build(_root(args), Path(args.out) if args.out else None, quiet=args.quiet)
 
 
 def cmd_release(args: argparse.Namespace) -> int:
-    from statemedia.pipeline import run_release
+    from statemedia.commands import run_release
 
     return run_release(_root(args), args.version, args.date)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from statemedia.pipeline import run_verify
+    from statemedia.commands import run_verify
 
     return run_verify(_root(args), reproduce=args.reproduce)
 
 
 def cmd_card(args: argparse.Namespace) -> int:
-    from statemedia.pipeline import run_card
+    from statemedia.commands import run_card
 
     return run_card(_root(args), check=args.check)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import pairwise
 
 from statemedia.records import Dropped, Post
@@ -18,13 +19,24 @@ from statemedia.records import Dropped, Post
 _NATIVE = re.compile(r"^[^-/]+-(?P<channel>[^/]+)/(?P<number>\d+)$")
 
 
-def gaps(numbers: Iterable[int]) -> list[list[int]]:
-    """Inclusive [first, last] ranges of integers missing between the smallest and largest."""
+@dataclass(frozen=True, slots=True)
+class ChannelCompleteness:
+    """One channel's message-id range, ids present and missing, and the missing ranges."""
+
+    first_id: int
+    last_id: int
+    present: int
+    missing: int
+    gaps: tuple[tuple[int, int], ...]  # inclusive (first, last) ranges
+
+
+def gaps(numbers: Iterable[int]) -> tuple[tuple[int, int], ...]:
+    """Inclusive (first, last) ranges of integers missing between the smallest and largest."""
     ordered = sorted(set(numbers))
-    return [[a + 1, b - 1] for a, b in pairwise(ordered) if b - a > 1]
+    return tuple((a + 1, b - 1) for a, b in pairwise(ordered) if b - a > 1)
 
 
-def completeness(records: Iterable[Post | Dropped | str]) -> dict[str, dict[str, object]]:
+def completeness(records: Iterable[Post | Dropped | str]) -> dict[str, ChannelCompleteness]:
     """Per channel: first and last message id, ids present and missing, and the missing ranges."""
     found: dict[str, set[int]] = defaultdict(set)
     for record in records:
@@ -32,15 +44,15 @@ def completeness(records: Iterable[Post | Dropped | str]) -> dict[str, dict[str,
         match = _NATIVE.match(post_id)
         if match:
             found[match["channel"]].add(int(match["number"]))
-    report: dict[str, dict[str, object]] = {}
+    report: dict[str, ChannelCompleteness] = {}
     for channel in sorted(found):
         numbers = found[channel]
         first, last = min(numbers), max(numbers)
-        report[channel] = {
-            "first_id": first,
-            "last_id": last,
-            "present": len(numbers),
-            "missing": last - first + 1 - len(numbers),
-            "gaps": gaps(numbers),
-        }
+        report[channel] = ChannelCompleteness(
+            first_id=first,
+            last_id=last,
+            present=len(numbers),
+            missing=last - first + 1 - len(numbers),
+            gaps=gaps(numbers),
+        )
     return report

@@ -1,45 +1,96 @@
-"""Build configuration: frozen dataclasses loaded from `statemedia.toml`; unknown keys are errors."""
+"""Build configuration: frozen dataclasses loaded from `statemedia.toml`.
+
+`statemedia.toml` is the only place where the build's values are set: the dataclasses have no
+defaults, so a table or key missing from the file, an unknown one, or a value of the wrong type is a
+`ConfigError` naming the file, the table and the key. Code that needs a setting (the build, cards,
+tests, benchmarks) takes the loaded `Config`; a variant is `dataclasses.replace(config.dedup, ...)`.
+"""
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
 from statemedia.errors import ConfigError
+from statemedia.fileio import read_toml
 
 T = TypeVar("T")
+
+CONFIG_FILE = "statemedia.toml"  # at the repository root
+
+# TOML value types accepted for a field annotated with each name (an int is accepted as a float).
+_TOML_TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "int": (int,), "float": (int, float)}
 
 
 @dataclass(frozen=True, slots=True)
 class BuildPaths:
     """Where raw inputs are read and releases written (relative to the repository root)."""
 
-    seeds_dir: str = "seeds"
-    dataset_dir: str = "dataset"
-    labels_dir: str = "annotation/labels"  # gold.jsonl + annotations.jsonl joined into a release
+    seeds_dir: str
+    dataset_dir: str
+    labels_dir: str  # gold.jsonl + annotations.jsonl joined into a release
+
+
+@dataclass(frozen=True, slots=True)
+class DedupConfig:
+    """Near-duplicate settings (the `[dedup]` table); see `statemedia.dedup` for what they mean."""
+
+    shingle_words: int  # words per shingle
+    num_perm: int  # MinHash permutations (signature length)
+    bands: int  # LSH bands; bands * rows <= num_perm
+    rows: int  # signature rows per band
+    threshold: float  # minimum exact Jaccard of shingle sets to merge
+    seed: int  # seeds the MinHash permutations
+    boilerplate_min_posts: int  # a line in >= this many distinct posts of a source is boilerplate
+
+    def __post_init__(self) -> None:
+        if self.shingle_words < 1:
+            raise ConfigError(f"[dedup] shingle_words must be >= 1, got {self.shingle_words}")
+        if self.bands < 1 or self.rows < 1 or self.bands * self.rows > self.num_perm:
+            raise ConfigError(
+                f"[dedup] bands * rows must be <= num_perm; got {self.bands} * {self.rows} "
+                f"> {self.num_perm}"
+            )
+        if not 0.0 < self.threshold <= 1.0:
+            raise ConfigError(f"[dedup] threshold must be in (0, 1], got {self.threshold}")
+        if self.boilerplate_min_posts < 2:
+            raise ConfigError(
+                f"[dedup] boilerplate_min_posts must be >= 2, got {self.boilerplate_min_posts}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
 class SplitConfig:
     """Seed and ratios of the hash-based train / validation / test split."""
 
-    seed: str = "statemedia-split-v2"
-    train: float = 0.8
-    validation: float = 0.1
-    test: float = 0.1
+    seed: str
+    train: float
+    validation: float
+    test: float
+
+    def __post_init__(self) -> None:
+        if abs(self.train + self.validation + self.test - 1.0) > 1e-9:
+            raise ConfigError(
+                f"[split] train + validation + test must sum to 1, got "
+                f"{self.train} + {self.validation} + {self.test}"
+            )
 
 
-def from_table(cls: type[T], table: dict[str, Any], where: str) -> T:
-    """Build dataclass `cls` from a TOML table, refusing unknown keys."""
-    known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
-        )
-    return cls(**table)
+@dataclass(frozen=True, slots=True)
+class ProjectInfo:
+    """Where the project lives: the cards link here and route errata and takedown requests here."""
+
+    homepage: str  # absolute URL of the source repository, or "" while it is unpublished
+    contact: str  # absolute URL (issue tracker) or mailto: for errata and takedowns, or ""
+
+    def __post_init__(self) -> None:
+        for name in ("homepage", "contact"):
+            value = getattr(self, name)
+            if value and not value.startswith(("https://", "http://", "mailto:")):
+                raise ConfigError(
+                    f"[project] {name} must be an absolute URL or empty, got {value!r}"
+                )
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,26 +98,51 @@ class Config:
     """The whole build configuration."""
 
     build: BuildPaths
-    dedup: Any  # statemedia.dedup.DedupConfig
+    dedup: DedupConfig
     split: SplitConfig
+    project: ProjectInfo
+
+
+def from_table(cls: type[T], table: Any, path: Path, name: str) -> T:
+    """Build dataclass `cls` from table `[name]` of `path`: every key present, none unknown, typed."""
+    where = f"{path} [{name}]"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: expected a table, got {type(table).__name__}")
+    declared = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(table) - set(declared))
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(declared)}"
+        )
+    missing = [key for key in declared if key not in table]
+    if missing:
+        raise ConfigError(f"{where}: missing key(s) {', '.join(missing)}")
+    values: dict[str, Any] = {}
+    for key, spec in declared.items():
+        value, kind = table[key], str(spec.type)
+        typed = isinstance(value, _TOML_TYPES[kind]) and not isinstance(value, bool)
+        if not typed:
+            raise ConfigError(f"{where}: {key} must be {kind}, got {value!r}")
+        values[key] = float(value) if kind == "float" else value
+    try:
+        return cls(**values)
+    except ConfigError as err:  # the dataclass's own checks, e.g. "[dedup] bands * rows ..."
+        raise ConfigError(f"{path} {err}") from err
 
 
 def load_config(path: Path) -> Config:
     """Read and check `statemedia.toml`."""
-    from statemedia.dedup import DedupConfig
-
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as err:
-        raise ConfigError(f"{path}: cannot read configuration: {err}") from err
-    unknown = sorted(set(data) - {"build", "dedup", "split"})
+    data = read_toml(path, ConfigError)
+    tables = ("project", "build", "dedup", "split")
+    unknown = sorted(set(data) - set(tables))
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(unknown)}")
-    split = from_table(SplitConfig, data.get("split", {}), f"{path} [split]")
-    if abs(split.train + split.validation + split.test - 1.0) > 1e-9:
-        raise ConfigError(f"{path} [split]: train + validation + test must sum to 1")
+    missing = [name for name in tables if name not in data]
+    if missing:
+        raise ConfigError(f"{path}: missing table(s) {', '.join(f'[{m}]' for m in missing)}")
     return Config(
-        build=from_table(BuildPaths, data.get("build", {}), f"{path} [build]"),
-        dedup=from_table(DedupConfig, data.get("dedup", {}), f"{path} [dedup]"),
-        split=split,
+        build=from_table(BuildPaths, data["build"], path, "build"),
+        dedup=from_table(DedupConfig, data["dedup"], path, "dedup"),
+        split=from_table(SplitConfig, data["split"], path, "split"),
+        project=from_table(ProjectInfo, data["project"], path, "project"),
     )

@@ -1,4 +1,4 @@
-"""Exact and near-duplicate clustering of cleaned posts (`dedup@1`): pure functions, no I/O.
+"""Exact and near-duplicate clustering of cleaned posts (`DEDUP_VERSION`): pure functions, no I/O.
 
 Contract: `deduplicate(items, config)` keeps one post per cluster (the smallest `rank`) and returns
 one `Match` per removed post, so `len(kept) + len(matches) == len(items)`; the result does not
@@ -53,9 +53,9 @@ from functools import cache
 import numpy as np
 import xxhash
 
-from statemedia.errors import ConfigError
+from statemedia.config import DedupConfig
 
-DEDUP_VERSION = "dedup@1"
+DEDUP_VERSION = "dedup@2"
 
 _U64 = np.uint64
 _MASK32 = _U64(0xFFFFFFFF)
@@ -66,36 +66,6 @@ _PAD_START = _U64(0x5A17_0001_0000_0001)
 _PAD_END = _U64(0x5A17_0002_0000_0002)
 _BATCH_CHARS = 400_000  # per batch: numpy temporaries of a few MB stay in reused heap memory
 _VERIFY_ELEMENTS = 1_000_000  # shingles gathered at once when verifying pairs
-
-
-@dataclass(frozen=True, slots=True)
-class DedupConfig:
-    """Near-duplicate settings, loaded from the `[dedup]` table of the build config."""
-
-    shingle_words: int = 5  # words per shingle
-    num_perm: int = 128  # MinHash permutations (signature length)
-    bands: int = 16  # LSH bands; bands * rows <= num_perm. 16 x 8 finds 95% of pairs at J = 0.8
-    rows: int = 8  # signature rows per band
-    threshold: float = 0.8  # minimum exact Jaccard of shingle sets to merge
-    seed: int = 1  # seeds the MinHash permutations
-    boilerplate_min_posts: int = (
-        10  # a line in >= this many distinct posts of a source is boilerplate
-    )
-
-    def __post_init__(self) -> None:
-        if self.shingle_words < 1:
-            raise ConfigError(f"[dedup] shingle_words must be >= 1, got {self.shingle_words}")
-        if self.bands < 1 or self.rows < 1 or self.bands * self.rows > self.num_perm:
-            raise ConfigError(
-                f"[dedup] bands * rows must be <= num_perm; got {self.bands} * {self.rows} "
-                f"> {self.num_perm}"
-            )
-        if not 0.0 < self.threshold <= 1.0:
-            raise ConfigError(f"[dedup] threshold must be in (0, 1], got {self.threshold}")
-        if self.boilerplate_min_posts < 2:
-            raise ConfigError(
-                f"[dedup] boilerplate_min_posts must be >= 2, got {self.boilerplate_min_posts}"
-            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,16 +300,6 @@ def text_batches(lengths: Sequence[int], budget: int = _BATCH_CHARS) -> Iterable
 # Boilerplate lines (pass 1).
 
 
-def _scan_lines(
-    sources: Sequence[str], texts: Sequence[str]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pass 1 for a batch: exact keys, and every line's key with the exact key of its post."""
-    words = _split_words(texts, sources)
-    keys = _keys_from_words(texts, words)
-    post = _fmix64(keys[:, 0] ^ (keys[:, 1] * _SHINGLE_MULT))
-    return keys, words.line_key, post[words.line_doc]
-
-
 class BoilerplateCounter:
     """Counts, per source, the distinct posts (by exact key) each line occurs in.
 
@@ -356,14 +316,12 @@ class BoilerplateCounter:
 
     def add_batch(self, sources: Sequence[str], texts: Sequence[str]) -> np.ndarray:
         """Count the lines of a batch; returns the batch's exact keys ((n, 2) uint64)."""
-        keys, line_key, line_post = _scan_lines(sources, texts)
-        self.add_lines(line_key, line_post)
+        words = _split_words(texts, sources)
+        keys = _keys_from_words(texts, words)
+        post = _fmix64(keys[:, 0] ^ (keys[:, 1] * _SHINGLE_MULT))
+        self._lines.append(words.line_key)
+        self._posts.append(post[words.line_doc])  # every line's key with its post's exact key
         return keys
-
-    def add_lines(self, line_key: np.ndarray, line_post: np.ndarray) -> None:
-        """Add line occurrences computed elsewhere (by `_scan_lines`, e.g. in a worker)."""
-        self._lines.append(line_key)
-        self._posts.append(line_post)
 
     def boilerplate(self) -> np.ndarray:
         """Sorted uint64 keys of the lines that occur in >= min_posts distinct posts of a source."""
@@ -509,8 +467,7 @@ def sketch(
     if not texts:
         empty = np.zeros(0, dtype=np.uint32)
         return Sketch(empty, np.zeros(1, np.int64), np.zeros((0, config.num_perm), np.uint32))
-    words = _split_words(texts, sources)
-    values, offsets = _shingle_sets(words, config, boilerplate)
+    values, offsets = shingle_sets(texts, sources, config, boilerplate)
     return Sketch(values, offsets, _minhash(values, offsets, config))
 
 
@@ -585,15 +542,10 @@ class NearDuplicateIndex:
 
     def add_batch(self, texts: Sequence[str], sources: Sequence[str], priority: np.ndarray) -> None:
         """Sketch a batch of posts; `priority` (int64, unique) decides which copy is kept."""
-        self.add_compact(*_compact_sketch(texts, sources, self.config, self.boilerplate), priority)
-
-    def add_compact(
-        self, shingles: np.ndarray, sizes: np.ndarray, bands: np.ndarray, priority: np.ndarray
-    ) -> None:
-        """Add sketches computed elsewhere by `_compact_sketch` (e.g. in a worker process)."""
-        self._shingles.append(shingles)
-        self._sizes.append(sizes)
-        self._bands.append(bands)
+        sk = sketch(texts, sources, self.config, self.boilerplate)  # signatures dropped below
+        self._shingles.append(sk.shingles)
+        self._sizes.append(np.diff(sk.offsets))
+        self._bands.append(_band_keys(sk.signatures, self.config))
         self._priority.append(np.asarray(priority, dtype=np.int64))
 
     def clusters(self) -> NearCluster:
@@ -612,17 +564,6 @@ class NearDuplicateIndex:
         sims = jaccard_pairs(shingles, offsets, left, right)
         ok = sims >= self.config.threshold
         return _greedy_split(left[ok], right[ok], sims[ok], priority)
-
-
-def _compact_sketch(
-    texts: Sequence[str],
-    sources: Sequence[str],
-    config: DedupConfig,
-    boilerplate: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pass 2 for a batch: shingle hashes, set sizes and LSH band keys (signatures dropped)."""
-    sk = sketch(texts, sources, config, boilerplate)
-    return sk.shingles, np.diff(sk.offsets), _band_keys(sk.signatures, config)
 
 
 def _band_keys(signatures: np.ndarray, config: DedupConfig) -> np.ndarray:

@@ -7,11 +7,12 @@ raise a `BadInputError` / `ConfigError` naming the file and what to do. Nothing 
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 from statemedia.errors import BadInputError, ConfigError
+from statemedia.fileio import read_toml
 from statemedia.ids import sha256_bytes
 from statemedia.vocab import vocabulary
 
@@ -31,7 +32,7 @@ class FileDecl:
     language: str
     collection: str
     # Format-specific options, e.g. a channel username for t.me links or a JSONL field mapping.
-    options: dict = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +65,9 @@ class RawFile:
 def read_manifest(seeds_dir: Path, formats: set[str]) -> list[FileDecl]:
     """Read `manifest.toml` and check every declaration against the closed vocabularies."""
     path = seeds_dir / MANIFEST_NAME
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ConfigError(f"{path}: missing; declare every raw file there") from err
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    if not path.is_file():
+        raise ConfigError(f"{path}: missing; declare every raw file there")
+    data = read_toml(path, ConfigError)
     known = {f.name for f in fields(FileDecl)}
     optional = {"options"}
     decls = []

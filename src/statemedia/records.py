@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from statemedia.vocab import DateConfidence, DropReason, LineCategory, RecordKind
+
 
 @dataclass(frozen=True, slots=True)
 class Provenance:
@@ -36,17 +38,18 @@ class SourceLine:
 class Draft:
     """A post or teaser as a parser delimits it, before cleaning.
 
-    `roles` gives the parser's role for every line of `lines` (see schema/vocabularies.json
-    `line_roles`); cleaning decides which body lines survive and accounts for the rest.
+    `roles` gives the parser's role for every line of `lines`, a line category (schema/
+    vocabularies.json `line_categories`); cleaning decides which body lines survive and accounts for
+    the rest.
     """
 
-    kind: str  # record kind: "article" | "telegram_post" | "link_teaser"
+    kind: RecordKind
     lines: tuple[SourceLine, ...]
-    roles: tuple[str, ...]
+    roles: tuple[LineCategory, ...]
     title: str | None = None
     subtitle: str | None = None
     published_date: date | None = None
-    date_confidence: str = "unknown"
+    date_confidence: DateConfidence = DateConfidence.UNKNOWN
     date_evidence: str | None = None
     forwarded_from: str | None = None
     url: str | None = None
@@ -59,14 +62,14 @@ class Post:
     """One message or article: the unit of the corpus."""
 
     post_id: str
-    record_kind: str
+    record_kind: RecordKind
     source: str
     platform: str
     title: str | None
     subtitle: str | None
     text: str
     published_date: date | None
-    date_confidence: str
+    date_confidence: DateConfidence
     date_evidence: str | None
     forwarded_from: str | None
     hashtags: tuple[str, ...]
@@ -80,8 +83,8 @@ class Dropped:
     """A draft that did not become a post, with the stage and a named reason."""
 
     post_id: str
-    stage: str
-    reason: str
+    stage: str  # the stage that dropped it: "clean"
+    reason: DropReason
     provenance: Provenance
 
 

@@ -1,7 +1,9 @@
 """The parse and clean stages over all raw files: drafts to posts, with ids, provenance and account.
 
-`parse_and_clean` is pure over already-verified inputs: it returns posts (articles, Telegram posts
-and link teasers), drops with reasons, a complete line account per file, and per-file counts.
+`parse_file` reads one declared input (checking its bytes against the manifest's sha256 as it
+reads) and parses and cleans it; `parse_and_clean` runs it over every file, in worker processes for
+large inputs, and returns posts (articles, Telegram posts and link teasers), drops with reasons, a
+complete line account per file, and per-file counts.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from dataclasses import dataclass, field, replace
 from tqdm import tqdm
 
 from statemedia.account import build_account
-from statemedia.clean import clean_draft
+from statemedia.clean import LINE_RULES, clean_draft
 from statemedia.ids import native_post_id, raw_digest, raw_post_id
 from statemedia.inputs import RawFile
 from statemedia.parse import FileContext, registry, split_lines
 from statemedia.records import Draft, Dropped, LineAccount, Post, Provenance
+from statemedia.vocab import LineCategory, RecordKind
 
 
 @dataclass(slots=True)
@@ -38,7 +41,9 @@ class ParseOutcome:
 
 
 # Line categories inside a draft that a cleaning rule (or the parser's repeat detection) removed.
-REMOVED_INSIDE_POSTS = frozenset({"placeholder", "link_anchor", "repeated_body"})
+REMOVED_INSIDE_POSTS = frozenset(
+    {*(rule.category for rule in LINE_RULES), LineCategory.REPEATED_BODY}
+)
 
 
 def provenance_of(draft: Draft, raw: RawFile, parser: str) -> Provenance:
@@ -98,7 +103,9 @@ def parse_file(raw: RawFile) -> FileOutcome:
         )
         # A teaser is kept as its own record kind, but its lines are navigation in the account.
         final = [
-            "link_teaser" if draft.kind == "link_teaser" and c != "blank" else c
+            LineCategory.LINK_TEASER
+            if draft.kind == RecordKind.LINK_TEASER and c != LineCategory.BLANK
+            else c
             for c in cleaned.categories
         ]
         for line, category in zip(draft.lines, final, strict=True):
@@ -109,7 +116,9 @@ def parse_file(raw: RawFile) -> FileOutcome:
             category_of[line.number] = category
         touched.update(REMOVED_INSIDE_POSTS.intersection(final))
         record = cleaned.record
-        counts[record.record_kind if isinstance(record, Post) else f"dropped:{record.reason}"] += 1
+        counts[
+            str(record.record_kind) if isinstance(record, Post) else f"dropped:{record.reason}"
+        ] += 1
         records.append((record, digest, occurrence))
     account = build_account(raw.repo_path, lines, len(text), category_of)
     service_ids = [native_post_id(source, native) for native in parsed.service_ids]
@@ -157,7 +166,10 @@ def parse_and_clean(files: Sequence[RawFile], workers: int | None = None) -> Par
                 if earlier[digest]:  # the same raw post in an earlier file of this source
                     new_id = raw_post_id(raw.decl.source, digest, earlier[digest] + occurrence)
                     record = replace(record, post_id=new_id)
-            (outcome.posts if isinstance(record, Post) else outcome.dropped).append(record)
+            if isinstance(record, Post):
+                outcome.posts.append(record)
+            else:
+                outcome.dropped.append(record)
         earlier.update(this_file)
         outcome.accounts.append(result.account)
         outcome.file_counts[raw.repo_path] = result.counts

@@ -10,7 +10,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from statemedia.labeling.scheme import load_scheme
+from statemedia.labeling.records import Annotation
+from statemedia.labeling.scheme import Scheme, load_scheme
 
 PROVENANCE = pa.struct(
     [
@@ -117,14 +118,14 @@ def result(
         items.append(choices("topics_secondary", *secondary))
     if ticked:
         items.append(choices("targets", *ticked))
-    items += [choices(f"stance_{t}", s) for t, s in stances.items()]
+    items += [choices(Scheme.stance_tag(t), s) for t, s in stances.items()]
     return items
 
 
 def row(
     post: str, who: str, primary: str, stances: dict | None = None, origin: str = "human"
-) -> dict[str, Any]:
-    """A tidy annotation row as `annotate pull` writes it."""
+) -> Annotation:
+    """A tidy annotation row as `annotate pull` writes it (the required columns only), parsed."""
     stances = stances or {}
     out = {
         "post_id": post,
@@ -135,5 +136,5 @@ def row(
         "targets": list(stances),
     }
     for target in load_scheme().target_names:  # one column per target, from the scheme
-        out[f"stance_{target}"] = stances.get(target)
-    return out
+        out[Scheme.stance_tag(target)] = stances.get(target)
+    return Annotation.from_dict(out)

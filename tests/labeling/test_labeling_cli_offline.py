@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 
 import pytest
-from labeling_helpers import make_post, result, write_release
+from labeling_helpers import make_post, result, row, write_release
 
 from statemedia.cli import main
+from statemedia.config import CONFIG_FILE
 from statemedia.errors import ConfigError
 from statemedia.labeling import files
 from statemedia.labeling.server import (
@@ -20,6 +22,7 @@ from statemedia.labeling.server import (
     load_credentials,
     read_env_file,
 )
+from statemedia.vocab import REPO_ROOT
 
 OUTPUTS = {
     "export.json",
@@ -127,7 +130,7 @@ def test_missing_export_file_is_bad_input(tmp_path, capsys) -> None:
         ["annotate", "pull", "--export", str(tmp_path / "nope.json"), "--out", str(tmp_path / "o")]
     )
     assert code == 3
-    assert "cannot read export" in capsys.readouterr().err
+    assert "nope.json: cannot read: No such file" in capsys.readouterr().err
 
 
 def test_agreement_rejects_malformed_rows(tmp_path, capsys) -> None:
@@ -214,3 +217,52 @@ def test_malformed_credentials_file_is_a_config_error(tmp_path) -> None:
     (tmp_path / "credentials.env").write_text("just a line\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"credentials\.env:1"):
         load_credentials(tmp_path, environ={})
+
+
+def repo_with_config(tmp_path, **build: str):
+    """A repository root whose statemedia.toml sets `[build]` paths to `build`."""
+    text = (REPO_ROOT / CONFIG_FILE).read_text(encoding="utf-8")
+    for key, value in build.items():
+        text = re.sub(rf'(?m)^{key} = ".*"$', f'{key} = "{value}"', text)
+    (tmp_path / CONFIG_FILE).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_agreement_and_gold_default_to_the_configured_labels_dir(tmp_path, capsys) -> None:
+    root = repo_with_config(tmp_path, labels_dir="labels/published")
+    labels = root / "labels" / "published"
+    labels.mkdir(parents=True)
+    rows = [row("p1", "a1", "armed_conflict"), row("p1", "a2", "armed_conflict")]
+    (labels / "annotations.jsonl").write_text(files.dumps_records(rows), encoding="utf-8")
+    assert main(["--root", str(root), "annotate", "gold"]) == 0
+    assert main(["--root", str(root), "annotate", "agreement", "--bootstrap", "10"]) == 0
+    gold = files.read_jsonl(labels / "gold.jsonl")
+    assert [(g["post_id"], g["status"]) for g in gold] == [("p1", "resolved")]
+    assert (labels / "agreement.md").is_file()  # where the data card looks for it
+    capsys.readouterr()
+
+
+def test_push_defaults_to_the_configured_dataset_dir(tmp_path, capsys) -> None:
+    root = repo_with_config(tmp_path, dataset_dir="releases")
+    argv = ["--root", str(root), "annotate", "push", "--url", "http://127.0.0.1:9", "--token", "x"]
+    assert main(argv) == 3
+    assert f"{root / 'releases' / 'data'}: no release found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{broken", r"annotators\.json:1:2: not valid JSON"),
+        ("[]", r"annotators\.json: pseudonym map: expected a JSON object"),
+        ('{"pseudonyms": {"ls-user:3": 1}}', "pseudonyms must map strings to strings"),
+    ],
+)
+def test_malformed_pseudonym_map_is_a_config_error(tmp_path, capsys, content, message) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "annotators.json").write_text(content, encoding="utf-8")
+    export = export_file(tmp_path, [{"id": 1, "data": {"post_id": "p1"}, "annotations": []}])
+    argv = ["annotate", "pull", "--export", export, "--out", str(tmp_path / "o")]
+    assert main([*argv, "--state-dir", str(state)]) == 2
+    assert re.search(message, capsys.readouterr().err)
+    assert not (tmp_path / "o").exists()

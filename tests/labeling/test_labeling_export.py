@@ -9,9 +9,11 @@ from labeling_helpers import choices, result
 
 from statemedia.errors import BadInputError
 from statemedia.labeling.export import (
+    annotator_keys,
     assign_pseudonyms,
     convert_export,
     parse_export,
+    parse_predictions,
     parse_result,
 )
 
@@ -39,15 +41,23 @@ def ann(ann_id: int, user: int, res: list, updated: str = "2025-01-01T00:00:00Z"
     ("raw", "message"),
     [
         (b"{not json", "not a valid Label Studio JSON export"),
-        (b'{"id": 1}', "expected a JSON list"),
-        (b'[{"id": 1, "data": {}}]', "item 0 is not a task"),
-        (b'[{"id": 1, "data": [], "annotations": []}]', "malformed"),
+        (b'{"id": 1}', "expected a JSON list of tasks, got dict"),
+        (b'[{"id": 1, "data": {}}]', "x.json: item 0: task lacks ['annotations']"),
+        (b'[{"id": 1, "data": [], "annotations": []}]', "item 0: data must be an object"),
+        (b'[{"id": 1, "data": {}, "annotations": {}}]', "annotations must be a list of objects"),
         (b"\xff\xfe", "not a valid"),
+        (b"[[]]", "item 0: expected a JSON object"),
+        (b'[{"id": "one", "data": {}, "annotations": []}]', "item 0: id must be int, got 'one'"),
+        (b'[{"id": 1, "data": {}, "annotations": [{"lead_time": "slow"}]}]', "lead_time must be"),
+        (b'[{"id": 1, "data": {}, "annotations": [{"result": {}}]}]', "result must be a list"),
+        (b'[{"id": 1, "data": {}, "annotations": [7]}]', "list of objects"),
+        (b'[{"id": 1, "data": {}, "annotations": [{"completed_by": "me"}]}]', "completed_by"),
     ],
 )
 def test_invalid_export_is_bad_input(raw: bytes, message: str) -> None:
-    with pytest.raises(BadInputError, match=message):
+    with pytest.raises(BadInputError) as err:
         parse_export(raw, source="x.json")
+    assert str(err.value).startswith("x.json: ") and message in str(err.value)
 
 
 # Rule table: a result and the exact problems expected (empty = valid).
@@ -120,7 +130,16 @@ def test_labels_are_normalised_to_scheme_order(scheme) -> None:
     assert problems == []
     assert labels.topics_secondary == ("energy_resources", "information_media")
     assert labels.targets == ("nato", "china")
-    assert labels.stances == {"nato": "against", "china": "favor"}
+    assert (labels.stance("nato"), labels.stance("china"), labels.stance("russia")) == (
+        "against",
+        "favor",
+        None,
+    )
+    assert set(labels.stances) == set(scheme.target_names)  # one stance column per target
+    assert [(s.target, s.stance) for s in labels.addressed(scheme)] == [
+        ("nato", "against"),
+        ("china", "favor"),
+    ]
 
 
 def test_pseudonyms_are_sequential_and_stable() -> None:
@@ -159,13 +178,18 @@ def test_convert_keeps_valid_rows_and_reports_the_rest(scheme) -> None:
             "created_at": "2025-01-01T00:00:00Z",
         }
     ]
-    out = convert_export(tasks, scheme, pseudonyms, emails, predictions)
+    out = convert_export(
+        parse_export(json.dumps(tasks)), scheme, pseudonyms, emails, parse_predictions(predictions)
+    )
+    annotations = [r.to_dict() for r in out.annotations]
+    problems = [p.to_dict() for p in out.problems]
+    machine_rows = [m.to_dict() for m in out.predictions]
 
-    assert [(r["post_id"], r["annotator"], r["ls_annotation_id"]) for r in out.annotations] == [
+    assert [(r["post_id"], r["annotator"], r["ls_annotation_id"]) for r in annotations] == [
         ("p1", "annotator_01", 11),
         ("p4", "annotator_01", 42),  # the later of two annotations by the same person
     ]
-    row = out.annotations[0]
+    row = annotations[0]
     assert row["origin"] == "human"
     assert row["topic_primary"] == "armed_conflict"
     assert row["targets"] == ["ukraine_government"]
@@ -175,7 +199,7 @@ def test_convert_keeps_valid_rows_and_reports_the_rest(scheme) -> None:
     assert row["created_at"] == "2025-01-01T00:00:00Z"
     assert row["scheme_version"] == scheme.version
 
-    reasons = {p["ls_annotation_id"]: p["reasons"] for p in out.problems}
+    reasons = {p["ls_annotation_id"]: p["reasons"] for p in problems}
     assert reasons == {
         12: ["stance_for_unticked_target:nato"],
         21: ["skipped_by_annotator"],
@@ -185,10 +209,25 @@ def test_convert_keeps_valid_rows_and_reports_the_rest(scheme) -> None:
     assert out.counts["annotations_seen"] == 6
     assert out.counts["kept"] == 2 and out.counts["problems"] == 4
 
-    assert len(out.predictions) == 1
-    machine = out.predictions[0]
+    assert len(machine_rows) == 1
+    machine = machine_rows[0]
     assert machine["origin"] == "machine" and machine["post_id"] == "p1"
     assert machine["topic_primary"] == "other_policy" and machine["model_version"] == "zero-shot@1"
     # Never counted as a human annotation.
-    assert all(r["origin"] == "human" for r in out.annotations)
-    json.dumps([out.annotations, out.problems, out.predictions])  # rows are JSON-serialisable
+    assert all(r["origin"] == "human" for r in annotations)
+    json.dumps([annotations, problems, machine_rows])  # rows are JSON-serialisable
+
+
+def test_completed_by_as_id_or_user_object_is_the_same_annotator() -> None:
+    tasks = parse_export(
+        json.dumps(
+            [
+                task(1, "p1", ann(11, 5, []), ann(12, 6, [])),
+                task(2, "p2", {**ann(21, 5, []), "completed_by": {"id": 5, "email": "x"}}),
+                task(3, "p3", {**ann(31, 5, []), "completed_by": None}),
+            ]
+        )
+    )
+    assert [a.user_id for t in tasks for a in t.annotations] == [5, 6, 5, None]
+    keys = annotator_keys(tasks, {6: "Bob@Example.org"})
+    assert keys == ["ls-user:5", "email:bob@example.org", "ls-user:None"]

@@ -13,6 +13,7 @@ from statemedia.labeling.gold import (
     gold_columns,
     majority,
 )
+from statemedia.labeling.records import Decision
 from statemedia.release.schema import arrow_schema
 
 
@@ -48,7 +49,9 @@ def test_aggregate_resolves_majorities_and_queues_ties(scheme) -> None:
         row("p3", "a2", "sanctions_trade_finance", {"the_west": "neutral"}),
         row("p3", "m", "other_policy", {"china": "favor"}, origin="machine"),
     ]
-    gold, queue = aggregate(rows, scheme)
+    records, disagreements = aggregate(rows, scheme)
+    gold = [g.to_dict() for g in records]  # the gold.jsonl rows
+    queue = [q.to_dict() for q in disagreements]  # the adjudication.jsonl rows
     by_post = {g["post_id"]: g for g in gold}
     assert set(by_post) == {"p1", "p2", "p3"}
 
@@ -74,6 +77,10 @@ def test_aggregate_resolves_majorities_and_queues_ties(scheme) -> None:
         ("p3", "stance:the_west", "tie"),
     ]
     assert queue[0]["by_annotator"] == {"a1": "multilateral_order", "a2": "sanctions_trade_finance"}
+    assert queue[0]["votes"] == {"multilateral_order": 1, "sanctions_trade_finance": 1}
+    assert queue[0]["n_annotators"] == 2
+    assert p3["annotators"] == ["a1", "a2"] and p3["adjudicated_fields"] == []
+    assert (p3["aggregation"], p3["scheme_version"]) == ("majority@1", scheme.version)
 
 
 def test_min_annotators_drops_thin_posts(scheme) -> None:
@@ -87,36 +94,41 @@ def test_adjudication_fills_only_unresolved_fields(scheme) -> None:
         row("p3", "a2", "sanctions_trade_finance"),
     ]
     gold, queue = aggregate(rows, scheme)
-    assert [q["field"] for q in queue] == ["topic_primary", "addressed:the_west"]
+    assert [q.field for q in queue] == ["topic_primary", "addressed:the_west"]
     # The West adjudicated as addressed: its stance must be decided too before the row resolves.
     partial = apply_adjudications(
         gold,
         [
-            {"post_id": "p3", "field": "topic_primary", "value": "multilateral_order"},
-            {"post_id": "p3", "field": "addressed:the_west", "value": "yes"},
+            Decision("p3", "topic_primary", "multilateral_order"),
+            Decision("p3", "addressed:the_west", "yes"),
         ],
         scheme,
     )
-    assert partial[0]["status"] == "needs_adjudication"
-    assert partial[0]["unresolved_fields"] == ["stance:the_west"]
-    done = apply_adjudications(
-        partial, [{"post_id": "p3", "field": "stance:the_west", "value": "against"}], scheme
-    )[0]
-    assert done["status"] == "resolved"
-    assert (done["topic_primary"], done["targets"], done["stance_the_west"]) == (
+    assert partial[0].status == "needs_adjudication"
+    assert partial[0].unresolved_fields == ("stance:the_west",)
+    done = apply_adjudications(partial, [Decision("p3", "stance:the_west", "against")], scheme)
+    decided = done[0].to_dict()
+    assert decided["status"] == "resolved"
+    assert (decided["topic_primary"], decided["targets"], decided["stance_the_west"]) == (
         "multilateral_order",
         ["the_west"],
         "against",
     )
-    assert done["adjudicated_fields"] == ["topic_primary", "addressed:the_west", "stance:the_west"]
+    assert decided["adjudicated_fields"] == [
+        "topic_primary",
+        "addressed:the_west",
+        "stance:the_west",
+    ]
+    assert decided["unresolved_fields"] == []
 
 
 @pytest.mark.parametrize(
     ("decision", "message"),
     [
-        ({"post_id": "zz", "field": "topic_primary", "value": "armed_conflict"}, "no gold row"),
-        ({"post_id": "p1", "field": "topic_primary", "value": "propaganda"}, "not in the scheme"),
-        ({"post_id": "p1", "field": "topic_primary", "value": "energy_resources"}, "not awaiting"),
+        (Decision("zz", "topic_primary", "armed_conflict"), "no gold row"),
+        (Decision("p1", "topic_primary", "propaganda"), "not in the scheme"),
+        (Decision("p1", "addressed:atlantis", "yes"), "not in the scheme"),
+        (Decision("p1", "topic_primary", "energy_resources"), "not awaiting"),
     ],
 )
 def test_bad_adjudications_are_rejected(scheme, decision, message) -> None:

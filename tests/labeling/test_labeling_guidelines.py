@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from statemedia.labeling.scheme import REPO_ROOT, Scheme
+from statemedia.labeling.scheme import Scheme
+from statemedia.vocab import REPO_ROOT
 
 GUIDELINES = REPO_ROOT / "annotation" / "GUIDELINES.md"
 EXAMPLE = re.compile(

@@ -54,19 +54,25 @@ def pushed(ls_server, dataset, tmp_path_factory):
     assert main(argv) == 0  # the second push must import nothing
     gateway = LabelStudioGateway(ls_server.url, ls_server.credentials.token)
     project = gateway.find_project(PROJECT)
-    task_ids = {t["data"]["post_id"]: t["id"] for t in gateway.tasks(project["id"])}
+    assert project is not None and project.title == PROJECT
+    task_ids = {t["data"]["post_id"]: t["id"] for t in gateway.tasks(project.id)}
     return gateway, project, task_ids
 
 
 def test_push_is_idempotent_and_sets_overlap(pushed, capsys) -> None:
     gateway, project, _ = pushed
-    tasks = gateway.tasks(project["id"])
+    tasks = gateway.tasks(project.id)
     assert sorted(t["data"]["post_id"] for t in tasks) == POSTS  # latest release, no teaser
     assert {t["data"]["release"] for t in tasks} == {"v0.10.0"}
-    settings = gateway.project(project["id"])
-    assert settings["maximum_annotations"] == 2
-    assert settings["overlap_cohort_percentage"] == 100
-    assert settings["label_config"].startswith("<!-- GENERATED")  # the server accepted our config
+    assert {t["data"]["source_line"] for t in tasks} == {
+        "Source: mfa_telegram_en (telegram, telegram_post) · Date: 2024-07-03 (exact)"
+    }
+    settings = gateway.project(project.id).settings
+    assert settings.maximum_annotations == 2
+    assert settings.overlap_cohort_percentage == 100
+    assert settings.show_overlap_first is True
+    assert settings.label_config.startswith("<!-- GENERATED")  # the server accepted our config
+    assert gateway.whoami().id in {user.id for user in gateway.users()}
 
 
 def test_annotations_pulled_validated_and_agreement_matches_hand_value(

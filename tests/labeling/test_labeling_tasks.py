@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from labeling_helpers import make_post, write_release
 
 from statemedia.errors import BadInputError
+from statemedia.labeling.records import Task
 from statemedia.labeling.scheme import render_label_config
 from statemedia.labeling.tasks import (
     build_tasks,
@@ -21,7 +22,7 @@ from statemedia.labeling.tasks import (
     read_posts,
     release_versions,
     resolve_release,
-    select_posts,
+    select_tasks,
     split_path,
 )
 
@@ -48,7 +49,8 @@ def test_unknown_split_is_rejected(tmp_path) -> None:
 
 def test_subtitle_is_shown_when_the_release_has_one() -> None:
     task = post_to_task(make_post("a", title="Head", subtitle="Standfirst"), "v1.0.0", "train")
-    assert (task["data"]["title"], task["data"]["subtitle"]) == ("Head", "Standfirst")
+    assert (task.title, task.subtitle) == ("Head", "Standfirst")
+    assert task.payload()["data"]["subtitle"] == "Standfirst"
 
 
 def test_read_posts_round_trips_release_rows(tmp_path) -> None:
@@ -70,10 +72,17 @@ def test_read_posts_rejects_missing_columns_and_garbage(tmp_path) -> None:
         read_posts(garbage)
 
 
+def tasks_of(rows: list[dict]) -> list[Task]:
+    return [post_to_task(r, "v1.0.0", "train") for r in rows]
+
+
 def test_teasers_are_skipped_unless_asked() -> None:
-    rows = [make_post("a"), make_post("t", record_kind="link_teaser"), make_post("b")]
-    assert {r["post_id"] for r in select_posts(rows)} == {"a", "b"}
-    assert {r["post_id"] for r in select_posts(rows, include_teasers=True)} == {"a", "b", "t"}
+    tasks = tasks_of([make_post("a"), make_post("t", record_kind="link_teaser"), make_post("b")])
+    assert {t.post_id for t in select_tasks(tasks)} == {"a", "b"}
+    assert {t.post_id for t in select_tasks(tasks, include_teasers=True)} == {"a", "b", "t"}
+    assert {
+        t.post_id for t in build_tasks([make_post("t", record_kind="link_teaser")], "v", "train")
+    } == set()
 
 
 @settings(max_examples=50, deadline=None)
@@ -83,27 +92,27 @@ def test_teasers_are_skipped_unless_asked() -> None:
     data=st.data(),
 )
 def test_sample_is_independent_of_row_order_and_nested(ids, seed, data) -> None:
-    rows = [make_post(i) for i in ids]
-    shuffled = data.draw(st.permutations(rows))
+    tasks = tasks_of([make_post(i) for i in ids])
+    shuffled = data.draw(st.permutations(tasks))
     n = data.draw(st.integers(0, len(ids)))
-    picked = [r["post_id"] for r in select_posts(rows, sample=n, seed=seed)]
-    assert picked == [r["post_id"] for r in select_posts(shuffled, sample=n, seed=seed)]
+    picked = [t.post_id for t in select_tasks(tasks, sample=n, seed=seed)]
+    assert picked == [t.post_id for t in select_tasks(shuffled, sample=n, seed=seed)]
     assert len(picked) == n
     # A larger sample contains the smaller one: growing a sample never drops annotated posts.
-    bigger = [r["post_id"] for r in select_posts(rows, sample=n + 1, seed=seed)]
+    bigger = [t.post_id for t in select_tasks(tasks, sample=n + 1, seed=seed)]
     assert bigger[:n] == picked
 
 
 def test_different_seeds_give_different_samples() -> None:
-    rows = [make_post(f"p{i}") for i in range(40)]
-    first = [r["post_id"] for r in select_posts(rows, sample=10, seed=1)]
-    second = [r["post_id"] for r in select_posts(rows, sample=10, seed=2)]
+    tasks = tasks_of([make_post(f"p{i}") for i in range(40)])
+    first = [t.post_id for t in select_tasks(tasks, sample=10, seed=1)]
+    second = [t.post_id for t in select_tasks(tasks, sample=10, seed=2)]
     assert first != second
 
 
 def test_task_carries_every_config_variable_and_provenance(scheme) -> None:
     task = post_to_task(make_post("abc", title=None, published_date=None), "v1.0.0", "train")
-    data = task["data"]
+    data = task.payload()["data"]
     assert (data["title"], data["subtitle"]) == ("", "")  # rows without a subtitle column too
     variables = set(re.findall(r'value="\$(\w+)"', render_label_config(scheme)))
     assert variables <= set(data)
@@ -116,6 +125,12 @@ def test_task_carries_every_config_variable_and_provenance(scheme) -> None:
         "Source: mfa_telegram_en (telegram, telegram_post) · Date: unknown (exact)"
     )
     assert (data["release"], data["split"]) == ("v1.0.0", "train")
+    assert set(data) == {
+        *("post_id", "text", "title", "subtitle", "source", "platform", "record_kind"),
+        *("published_date", "date_confidence", "url", "language", "source_file"),
+        *("line_start", "line_end", "release", "split", "source_line", "provenance_line"),
+    }
+    assert (data["line_start"], data["line_end"]) == (76, 84)
 
 
 def test_duplicate_post_id_in_a_split_is_an_error() -> None:
@@ -125,4 +140,4 @@ def test_duplicate_post_id_in_a_split_is_an_error() -> None:
 
 def test_new_tasks_skips_existing_post_ids() -> None:
     tasks = build_tasks([make_post("a"), make_post("b"), make_post("c")], "v1.0.0", "train")
-    assert {t["data"]["post_id"] for t in new_tasks(tasks, {"a", "c"})} == {"b"}
+    assert {t.post_id for t in new_tasks(tasks, {"a", "c"})} == {"b"}

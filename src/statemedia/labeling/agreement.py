@@ -16,7 +16,8 @@ from typing import Any
 import krippendorff
 import numpy as np
 
-from statemedia.labeling.scheme import STANCE_TAG_PREFIX, Scheme
+from statemedia.labeling.records import NO, YES, Annotation, FieldKind, Origin, field_id
+from statemedia.labeling.scheme import Scheme
 
 DEFAULT_BOOTSTRAP = 1000
 DEFAULT_SEED = 20240601
@@ -37,29 +38,36 @@ class FieldAgreement:
     note: str = ""
 
 
-def field_values(rows: Sequence[Mapping[str, Any]], scheme: Scheme) -> dict[str, dict[str, dict]]:
+# field id -> post_id -> annotator -> value
+FieldValues = dict[str, dict[str, dict[str, str]]]
+
+
+def field_values(rows: Sequence[Annotation], scheme: Scheme) -> FieldValues:
     """field → post_id → annotator → value, for every agreement field (missing = not coded)."""
-    fields: dict[str, dict[str, dict]] = {"topic_primary": {}}
+    primary = field_id(FieldKind.TOPIC_PRIMARY)
+    fields: FieldValues = {primary: {}}
     for target in scheme.target_names:
-        fields[f"addressed:{target}"] = {}
-        fields[f"stance:{target}"] = {}
+        fields[field_id(FieldKind.ADDRESSED, target)] = {}
+        fields[field_id(FieldKind.STANCE, target)] = {}
     for row in rows:
-        if row.get("origin", "human") != "human":
+        if row.origin is not Origin.HUMAN:
             continue  # machine predictions never count as a coder
-        post, who = str(row["post_id"]), str(row["annotator"])
-        if row.get("topic_primary") is not None:
-            fields["topic_primary"].setdefault(post, {})[who] = row["topic_primary"]
-        targets = set(row.get("targets") or [])
+        labels = row.labels
+        if labels.topic_primary is not None:
+            fields[primary].setdefault(row.post_id, {})[row.annotator] = labels.topic_primary
         for target in scheme.target_names:
-            addressed = target in targets
-            fields[f"addressed:{target}"].setdefault(post, {})[who] = "yes" if addressed else "no"
-            stance = row.get(f"{STANCE_TAG_PREFIX}{target}")
-            if addressed and stance is not None:
-                fields[f"stance:{target}"].setdefault(post, {})[who] = stance
+            addressed = target in labels.targets
+            fields[field_id(FieldKind.ADDRESSED, target)].setdefault(row.post_id, {})[
+                row.annotator
+            ] = YES if addressed else NO
+        for stance in labels.addressed(scheme):
+            fields[field_id(FieldKind.STANCE, stance.target)].setdefault(row.post_id, {})[
+                row.annotator
+            ] = stance.stance
     return fields
 
 
-def value_counts(units: Mapping[str, Mapping[str, Any]]) -> tuple[np.ndarray, list[str], int]:
+def value_counts(units: Mapping[str, Mapping[str, str]]) -> tuple[np.ndarray, list[str], int]:
     """Pairable units as a units × values count matrix, the value domain, the annotator count."""
     pairable = {u: coders for u, coders in sorted(units.items()) if len(coders) >= 2}
     domain = sorted({str(v) for coders in pairable.values() for v in coders.values()})
@@ -102,7 +110,7 @@ def bootstrap_ci(
 
 
 def compute_agreement(
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[Annotation],
     scheme: Scheme,
     n_boot: int = DEFAULT_BOOTSTRAP,
     seed: int = DEFAULT_SEED,

@@ -9,26 +9,48 @@ partial files.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
+from statemedia.config import CONFIG_FILE, BuildPaths, load_config
 from statemedia.errors import BadInputError, ConfigError, StatemediaError
+from statemedia.fileio import read_json, read_text
 from statemedia.labeling import agreement as agreement_mod
 from statemedia.labeling import gold as gold_mod
 from statemedia.labeling.export import (
-    annotator_key,
+    annotator_keys,
     assign_pseudonyms,
     convert_export,
     parse_export,
+    parse_predictions,
 )
-from statemedia.labeling.files import dumps_json, dumps_jsonl, read_jsonl, write_atomic
+from statemedia.labeling.files import (
+    ADJUDICATION_FILE,
+    AGREEMENT_FILE,
+    AGREEMENT_TABLE_FILE,
+    ANNOTATIONS_FILE,
+    EXPORT_FILE,
+    GOLD_FILE,
+    PREDICTIONS_FILE,
+    PREDICTIONS_RAW_FILE,
+    PROBLEMS_FILE,
+    PSEUDONYM_FILE,
+    PULL_FILE,
+    dumps_json,
+    dumps_records,
+    read_records,
+    write_atomic,
+)
 from statemedia.labeling.gateway import LabelStudioGateway
-from statemedia.labeling.scheme import LABEL_CONFIG_PATH, Scheme, load_scheme, render_label_config
+from statemedia.labeling.records import Annotation, AnnotatorMap, Decision, parse_row
+from statemedia.labeling.scheme import LABEL_CONFIG_PATH, load_scheme, render_label_config
 from statemedia.labeling.server import (
+    CREDENTIALS_FILE,
     DEFAULT_HOST,
     DEFAULT_PORT,
     DEFAULT_STATE_DIR,
@@ -44,14 +66,101 @@ from statemedia.labeling.tasks import (
     resolve_release,
     split_path,
 )
-from statemedia.split import SPLITS
+from statemedia.vocab import SPLITS, LabelStatus, Table
 
 DEFAULT_PROJECT = "statemedia: topic and stance"
-PSEUDONYM_FILE = "annotators.json"  # private: maps Label Studio accounts to pseudonyms
-ROW_KEYS = ("post_id", "annotator", "topic_primary", "topics_secondary", "targets")
 
 
 # -- parser ------------------------------------------------------------------------------------
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scheme", type=Path, default=None, help="label scheme (schema/labels.json)")
+    p.add_argument(
+        "--state-dir",
+        type=Path,
+        default=DEFAULT_STATE_DIR,
+        help="local Label Studio data, credentials and pseudonym map (default .labelstudio)",
+    )
+
+
+def _project(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--project", default=DEFAULT_PROJECT, help="project title")
+
+
+def _remote(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--url", default=None, help="server URL (env STATEMEDIA_LS_URL)")
+    p.add_argument("--token", default=None, help="API token (env STATEMEDIA_LS_TOKEN)")
+    _project(p)
+
+
+def _push(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--dataset-dir",
+        type=Path,
+        default=None,
+        help="releases folder (default: [build] dataset_dir of statemedia.toml)",
+    )
+    p.add_argument("--release", default="latest", help="release version or 'latest'")
+    p.add_argument("--split", default=Table.TRAIN.value, choices=[s.value for s in SPLITS])
+    p.add_argument("--sample", type=int, default=None, help="number of posts (default all)")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed")
+    p.add_argument("--include-teasers", action="store_true", help="also push link teasers")
+    p.add_argument(
+        "--annotators-per-task",
+        type=int,
+        default=2,
+        help="maximum_annotations for the overlap sample (>= 2)",
+    )
+    p.add_argument(
+        "--overlap",
+        type=int,
+        default=100,
+        help="overlap_cohort_percentage: share of tasks coded by several annotators",
+    )
+
+
+def _server(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    p.add_argument("--host", default=DEFAULT_HOST, help="bind address (keep it on loopback)")
+
+
+def _pulled(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--in",
+        dest="inp",
+        type=Path,
+        default=None,
+        help="pull output folder or annotations.jsonl (default: [build] labels_dir)",
+    )
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: --in)")
+
+
+def _config(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--write", action="store_true", help="write the file")
+    p.add_argument("--check", action="store_true", help="fail if the committed file is stale")
+    p.add_argument("--path", type=Path, default=LABEL_CONFIG_PATH)
+
+
+def _pull(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, required=True, help="output directory")
+    p.add_argument("--export", type=Path, help="convert this saved JSON export (no server needed)")
+
+
+def _agreement(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--bootstrap", type=int, default=agreement_mod.DEFAULT_BOOTSTRAP)
+    p.add_argument("--seed", type=int, default=agreement_mod.DEFAULT_SEED)
+
+
+def _gold(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--min-annotators", type=int, default=1)
+    p.add_argument(
+        "--adjudicated", type=Path, default=None, help="JSONL of decisions: post_id, field, value"
+    )
+
+
+Options = Callable[[argparse.ArgumentParser], None]
+Handler = Callable[[argparse.Namespace], int]
 
 
 def add_annotate_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -60,102 +169,63 @@ def add_annotate_parser(subparsers: Any) -> argparse.ArgumentParser:
         "annotate", help="collect topic and stance labels in Label Studio"
     )
     sub = parser.add_subparsers(dest="annotate_command", metavar="COMMAND", required=True)
-
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--scheme", type=Path, default=None, help="label scheme (schema/labels.json)"
-        )
-        p.add_argument(
-            "--state-dir",
-            type=Path,
-            default=DEFAULT_STATE_DIR,
-            help="local Label Studio data, credentials and pseudonym map (default .labelstudio)",
-        )
-
-    def remote(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--url", default=None, help="server URL (env STATEMEDIA_LS_URL)")
-        p.add_argument("--token", default=None, help="API token (env STATEMEDIA_LS_TOKEN)")
-        p.add_argument("--project", default=DEFAULT_PROJECT, help="project title")
-
-    def push_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--dataset-dir", type=Path, default=Path("dataset"))
-        p.add_argument("--release", default="latest", help="release version or 'latest'")
-        p.add_argument("--split", default="train", choices=SPLITS)
-        p.add_argument("--sample", type=int, default=None, help="number of posts (default all)")
-        p.add_argument("--seed", type=int, default=0, help="sampling seed")
-        p.add_argument("--include-teasers", action="store_true", help="also push link teasers")
-        p.add_argument(
-            "--annotators-per-task",
-            type=int,
-            default=2,
-            help="maximum_annotations for the overlap sample (>= 2)",
-        )
-        p.add_argument(
-            "--overlap",
-            type=int,
-            default=100,
-            help="overlap_cohort_percentage: share of tasks coded by several annotators",
-        )
-
-    def server_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--port", type=int, default=DEFAULT_PORT)
-        p.add_argument("--host", default=DEFAULT_HOST, help="bind address (keep it on loopback)")
-
-    p = sub.add_parser("config", help="print, write or check annotation/label_config.xml")
-    common(p)
-    p.add_argument("--write", action="store_true", help="write the file")
-    p.add_argument("--check", action="store_true", help="fail if the committed file is stale")
-    p.add_argument("--path", type=Path, default=LABEL_CONFIG_PATH)
-    p.set_defaults(func=cmd_config)
-
-    p = sub.add_parser("serve", help="run a local Label Studio until Ctrl-C")
-    common(p)
-    server_options(p)
-    p.set_defaults(func=cmd_serve)
-
-    p = sub.add_parser("up", help="serve, push the newest release, keep running")
-    common(p)
-    server_options(p)
-    push_options(p)
-    p.add_argument("--project", default=DEFAULT_PROJECT, help="project title")
-    p.set_defaults(func=cmd_up)
-
-    p = sub.add_parser("push", help="import release posts as tasks (idempotent by post_id)")
-    common(p)
-    remote(p)
-    push_options(p)
-    p.set_defaults(func=cmd_push)
-
-    p = sub.add_parser("pull", help="export annotations into tidy, validated rows")
-    common(p)
-    remote(p)
-    p.add_argument("--out", type=Path, required=True, help="output directory")
-    p.add_argument(
-        "--export",
-        type=Path,
-        default=None,
-        help="convert this saved Label Studio JSON export instead of contacting the server",
+    # name, help, handler, option groups (every command also takes --scheme and --state-dir)
+    commands: tuple[tuple[str, str, Handler, tuple[Options, ...]], ...] = (
+        ("config", "print, write or check annotation/label_config.xml", cmd_config, (_config,)),
+        ("serve", "run a local Label Studio until Ctrl-C", cmd_serve, (_server,)),
+        ("up", "serve, push the newest release, keep running", cmd_up, (_server, _push, _project)),
+        (
+            "push",
+            "import release posts as tasks (idempotent by post_id)",
+            cmd_push,
+            (_remote, _push),
+        ),
+        ("pull", "export annotations into tidy, validated rows", cmd_pull, (_remote, _pull)),
+        (
+            "agreement",
+            "Krippendorff's alpha per field, with bootstrap CI",
+            cmd_agreement,
+            (_pulled, _agreement),
+        ),
+        (
+            "gold",
+            "majority labels; ties and low agreement to adjudication",
+            cmd_gold,
+            (_pulled, _gold),
+        ),
     )
-    p.set_defaults(func=cmd_pull)
-
-    p = sub.add_parser("agreement", help="Krippendorff's alpha per field, with bootstrap CI")
-    common(p)
-    p.add_argument("--in", dest="inp", type=Path, required=True, help="pull output directory")
-    p.add_argument("--out", type=Path, default=None, help="output directory (default --in)")
-    p.add_argument("--bootstrap", type=int, default=agreement_mod.DEFAULT_BOOTSTRAP)
-    p.add_argument("--seed", type=int, default=agreement_mod.DEFAULT_SEED)
-    p.set_defaults(func=cmd_agreement)
-
-    p = sub.add_parser("gold", help="majority labels; ties and low agreement to adjudication")
-    common(p)
-    p.add_argument("--in", dest="inp", type=Path, required=True, help="pull output directory")
-    p.add_argument("--out", type=Path, default=None, help="output directory (default --in)")
-    p.add_argument("--min-annotators", type=int, default=1)
-    p.add_argument(
-        "--adjudicated", type=Path, default=None, help="JSONL of decisions: post_id, field, value"
-    )
-    p.set_defaults(func=cmd_gold)
+    for name, help_text, handler, groups in commands:
+        p = sub.add_parser(name, help=help_text)
+        for add_options in (_common, *groups):
+            add_options(p)
+        p.set_defaults(func=handler)
     return parser
+
+
+# -- configuration -----------------------------------------------------------------------------
+
+
+def _root(args: argparse.Namespace) -> Path:
+    return Path(args.root).resolve()
+
+
+def _build_paths(args: argparse.Namespace) -> BuildPaths:
+    """The `[build]` paths of the repository's statemedia.toml (read only when a default is used)."""
+    return load_config(_root(args) / CONFIG_FILE).build
+
+
+def _dataset_dir(args: argparse.Namespace) -> Path:
+    given: Path | None = args.dataset_dir
+    return given if given is not None else _root(args) / _build_paths(args).dataset_dir
+
+
+def _pulled_paths(args: argparse.Namespace) -> tuple[Path, Path]:
+    """(annotations.jsonl to read, folder to write) for `agreement` and `gold`."""
+    given: Path | None = args.inp
+    inp = given if given is not None else _root(args) / _build_paths(args).labels_dir
+    folder = inp if inp.is_dir() else inp.parent
+    out: Path = args.out or folder
+    return (inp / ANNOTATIONS_FILE if inp.is_dir() else inp), out
 
 
 # -- handlers ----------------------------------------------------------------------------------
@@ -196,7 +266,7 @@ def _start_local(args: argparse.Namespace) -> LocalServer:
         ) from err
     print(
         f"Label Studio is running at {server.url}\n"
-        f"  log in as {creds.user} (password in {args.state_dir / 'credentials.env'}"
+        f"  log in as {creds.user} (password in {args.state_dir / CREDENTIALS_FILE}"
         " or STATEMEDIA_LS_PASSWORD)\n"
         f"  API token: STATEMEDIA_LS_TOKEN in the same file; stop with Ctrl-C"
     )
@@ -236,8 +306,9 @@ def cmd_push(args: argparse.Namespace) -> int:
     if args.sample is not None and args.sample < 1:
         raise ConfigError("--sample must be positive")
     scheme = load_scheme(args.scheme)
-    version = resolve_release(args.dataset_dir, args.release)
-    rows = read_posts(split_path(args.dataset_dir, version, args.split))
+    dataset_dir = _dataset_dir(args)
+    version = resolve_release(dataset_dir, args.release)
+    rows = read_posts(split_path(dataset_dir, version, args.split))
     tasks = build_tasks(
         rows, version, args.split, args.sample, args.seed, include_teasers=args.include_teasers
     )
@@ -262,14 +333,11 @@ def cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_private_map(path: Path) -> dict[str, Any]:
+def _load_private_map(path: Path) -> AnnotatorMap:
     if not path.is_file():
-        return {"pseudonyms": {}, "ls_users": {}}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise ConfigError(f"{path}: pseudonym map is not valid JSON ({err.msg})") from err
-    return {"pseudonyms": data.get("pseudonyms", {}), "ls_users": data.get("ls_users", {})}
+        return AnnotatorMap(pseudonyms={}, ls_users={})
+    data = read_json(path, ConfigError)
+    return parse_row(data, AnnotatorMap.from_dict, f"{path}: pseudonym map", ConfigError)
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
@@ -277,14 +345,14 @@ def cmd_pull(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)
     private_path = args.state_dir / PSEUDONYM_FILE
     private = _load_private_map(private_path)
+    source: dict[str, str | int]
     if args.export is not None:
-        try:
-            raw = args.export.read_bytes()
-        except OSError as err:
-            raise BadInputError(f"{args.export}: cannot read export ({err.strerror})") from err
-        tasks = parse_export(raw, source=str(args.export))
-        predictions: list[dict[str, Any]] = []
-        source: dict[str, Any] = {"export_file": str(args.export)}
+        # Kept byte for byte (export.json, export_sha256): UTF-8 text re-encodes to the same bytes.
+        raw = read_text(args.export, BadInputError).encode("utf-8")
+        where = str(args.export)
+        tasks = parse_export(raw, source=where)
+        raw_predictions: list[Any] = []
+        source = {"export_file": where}
     else:
         gateway = _gateway(args)
         project = gateway.find_project(args.project)
@@ -292,29 +360,21 @@ def cmd_pull(args: argparse.Namespace) -> int:
             raise BadInputError(
                 f"{gateway.url}: no project titled {args.project!r}; run push first"
             )
-        project_id = int(project["id"])
-        raw = gateway.export_json(project_id)
-        tasks = parse_export(raw, source=f"{gateway.url} project {project_id}")
-        predictions = gateway.predictions(project_id)
-        for user in gateway.users():
-            if user.get("email"):
-                private["ls_users"][str(user["id"])] = user["email"]
-        source = {"url": gateway.url, "project_id": project_id, "project_title": args.project}
+        where = f"{gateway.url} project {project.id}"
+        raw = gateway.export_json(project.id)
+        tasks = parse_export(raw, source=where)
+        raw_predictions = gateway.predictions(project.id)
+        emails = {str(user.id): user.email for user in gateway.users() if user.email}
+        private = replace(private, ls_users={**private.ls_users, **emails})
+        source = {"url": gateway.url, "project_id": project.id, "project_title": args.project}
 
-    emails = {int(k): v for k, v in private["ls_users"].items()}
-    user_ids = sorted(
-        {
-            (a["completed_by"]["id"] if isinstance(a["completed_by"], dict) else a["completed_by"])
-            for t in tasks
-            for a in t["annotations"]
-            if a.get("completed_by") is not None
-        }
+    predictions = parse_predictions(raw_predictions, source=f"{where} predictions")
+    emails_by_id = private.emails()
+    private = replace(
+        private,
+        pseudonyms=assign_pseudonyms(annotator_keys(tasks, emails_by_id), private.pseudonyms),
     )
-    keys = [annotator_key(uid, emails) for uid in user_ids]
-    if any(a.get("completed_by") is None for t in tasks for a in t["annotations"]):
-        keys.append(annotator_key(None, emails))
-    private["pseudonyms"] = assign_pseudonyms(keys, private["pseudonyms"])
-    result = convert_export(tasks, scheme, private["pseudonyms"], emails, predictions)
+    result = convert_export(tasks, scheme, private.pseudonyms, emails_by_id, predictions)
 
     summary = {
         **source,
@@ -325,42 +385,36 @@ def cmd_pull(args: argparse.Namespace) -> int:
     }
     # Everything is computed; only now touch the disk, one atomic file at a time.
     out: Path = args.out
-    write_atomic(out / "export.json", raw)  # verbatim, as the server sent it
-    write_atomic(out / "predictions_raw.json", dumps_json(predictions))
-    write_atomic(out / "annotations.jsonl", dumps_jsonl(result.annotations))
-    write_atomic(out / "problems.jsonl", dumps_jsonl(result.problems))
-    write_atomic(out / "predictions.jsonl", dumps_jsonl(result.predictions))
-    write_atomic(out / "pull.json", dumps_json(summary))
-    write_atomic(private_path, dumps_json(private), mode=0o600)
+    outputs: dict[str, str | bytes] = {
+        EXPORT_FILE: raw,  # verbatim, as the server sent it
+        PREDICTIONS_RAW_FILE: dumps_json(raw_predictions),
+        ANNOTATIONS_FILE: dumps_records(result.annotations),
+        PROBLEMS_FILE: dumps_records(result.problems),
+        PREDICTIONS_FILE: dumps_records(result.predictions),
+        PULL_FILE: dumps_json(summary),
+    }
+    for name, data in outputs.items():
+        write_atomic(out / name, data)
+    write_atomic(private_path, dumps_json(private.to_dict()), mode=0o600)
     c = result.counts
     print(
         f"pulled {c['tasks']} tasks: {c['annotations_seen']} annotations, {c['kept']} kept, "
-        f"{c['problems']} with problems (see {out / 'problems.jsonl'}), "
+        f"{c['problems']} with problems (see {out / PROBLEMS_FILE}), "
         f"{c['predictions']} machine predictions kept apart; wrote {out}"
     )
     return 0
 
 
-def _read_rows(inp: Path) -> list[dict[str, Any]]:
-    path = inp / "annotations.jsonl" if inp.is_dir() else inp
-    rows = read_jsonl(path)
-    for number, row in enumerate(rows, start=1):
-        missing = [k for k in ROW_KEYS if k not in row]
-        if missing:
-            raise BadInputError(f"{path}:{number}: annotation row lacks {missing}")
-    return rows
-
-
 def cmd_agreement(args: argparse.Namespace) -> int:
     """Write agreement.json and agreement.md from pulled annotation rows."""
-    scheme: Scheme = load_scheme(args.scheme)
-    rows = _read_rows(args.inp)
+    scheme = load_scheme(args.scheme)
+    path, out = _pulled_paths(args)
+    rows = read_records(path, Annotation.from_dict)
     results = agreement_mod.compute_agreement(rows, scheme, n_boot=args.bootstrap, seed=args.seed)
     report = agreement_mod.agreement_report(results, scheme, args.bootstrap, args.seed)
     table = agreement_mod.agreement_markdown(results, args.bootstrap, args.seed)
-    out: Path = args.out or (args.inp if args.inp.is_dir() else args.inp.parent)
-    write_atomic(out / "agreement.json", dumps_json(report))
-    write_atomic(out / "agreement.md", table)
+    write_atomic(out / AGREEMENT_FILE, dumps_json(report))
+    write_atomic(out / AGREEMENT_TABLE_FILE, table)
     sys.stdout.write(table)
     return 0
 
@@ -368,19 +422,20 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 def cmd_gold(args: argparse.Namespace) -> int:
     """Write gold.jsonl and adjudication.jsonl from pulled annotation rows."""
     scheme = load_scheme(args.scheme)
-    rows = _read_rows(args.inp)
+    path, out = _pulled_paths(args)
+    rows = read_records(path, Annotation.from_dict)
     gold, queue = gold_mod.aggregate(rows, scheme, min_annotators=args.min_annotators)
     if args.adjudicated is not None:
-        gold = gold_mod.apply_adjudications(gold, read_jsonl(args.adjudicated), scheme)
-        decided = {(g["post_id"], f) for g in gold for f in g["adjudicated_fields"]}
-        queue = [q for q in queue if (q["post_id"], q["field"]) not in decided]
-    out: Path = args.out or (args.inp if args.inp.is_dir() else args.inp.parent)
-    write_atomic(out / "gold.jsonl", dumps_jsonl(gold))
-    write_atomic(out / "adjudication.jsonl", dumps_jsonl(queue))
-    resolved = sum(1 for g in gold if g["status"] == gold_mod.RESOLVED)
+        decisions = read_records(args.adjudicated, Decision.from_dict)
+        gold = gold_mod.apply_adjudications(gold, decisions, scheme)
+        decided = {(g.post_id, f) for g in gold for f in g.adjudicated_fields}
+        queue = [q for q in queue if (q.post_id, q.field) not in decided]
+    write_atomic(out / GOLD_FILE, dumps_records(gold))
+    write_atomic(out / ADJUDICATION_FILE, dumps_records(queue))
+    resolved = sum(1 for g in gold if g.status is LabelStatus.RESOLVED)
     print(
         f"gold: {len(gold)} posts, {resolved} resolved, {len(gold) - resolved} awaiting "
-        f"adjudication ({len(queue)} fields in {out / 'adjudication.jsonl'}); "
+        f"adjudication ({len(queue)} fields in {out / ADJUDICATION_FILE}); "
         f"rule {gold_mod.AGGREGATION}"
     )
     return 0

@@ -1,25 +1,24 @@
-"""Label Studio JSON export → tidy annotation rows (pure).
-
-One row per (post, human annotation), keyed by post_id, with the annotator as a pseudonym. Every
-annotation is checked against the scheme; one that breaks a rule goes to the problems list with
-named reasons and is not kept. Machine predictions become separate rows marked origin="machine".
-"""
-
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from statemedia.errors import BadInputError
-from statemedia.labeling.scheme import (
-    PRIMARY_TAG,
-    SECONDARY_TAG,
-    STANCE_TAG_PREFIX,
-    TARGETS_TAG,
-    Scheme,
+from statemedia.labeling.records import (
+    Annotation,
+    AuditTrail,
+    ExportAnnotation,
+    ExportPrediction,
+    ExportTask,
+    Labels,
+    Origin,
+    Prediction,
+    Problem,
+    parse_row,
 )
+from statemedia.labeling.scheme import PRIMARY_TAG, SECONDARY_TAG, TARGETS_TAG, Scheme
 
 # Named reasons an annotation is not kept (counted in the pull summary, listed in problems.jsonl).
 MISSING_PRIMARY = "missing_primary_topic"
@@ -36,36 +35,34 @@ SUPERSEDED = "superseded_by_later_annotation"
 
 PSEUDONYM_PREFIX = "annotator_"
 
-
-@dataclass(frozen=True, slots=True)
-class Labels:
-    """The labels of one annotation or prediction, parsed from its Label Studio result."""
-
-    topic_primary: str | None
-    topics_secondary: tuple[str, ...]
-    targets: tuple[str, ...]
-    stances: dict[str, str] = field(default_factory=dict)
+R = TypeVar("R")
 
 
-def parse_export(raw: bytes | str, source: str = "export") -> list[dict[str, Any]]:
+def parse_export(raw: bytes | str, source: str = "export") -> list[ExportTask]:
     """Parse a Label Studio JSON export; raise BadInputError if it is not a list of tasks."""
     try:
         tasks = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise BadInputError(f"{source}: not a valid Label Studio JSON export ({err})") from err
-    if not isinstance(tasks, list):
-        raise BadInputError(f"{source}: expected a JSON list of tasks, got {type(tasks).__name__}")
-    for index, task in enumerate(tasks):
-        if not isinstance(task, dict) or not {"id", "data", "annotations"} <= task.keys():
-            raise BadInputError(
-                f"{source}: item {index} is not a task (needs 'id', 'data', 'annotations')"
-            )
-        if not isinstance(task["annotations"], list) or not isinstance(task["data"], dict):
-            raise BadInputError(f"{source}: task {task['id']} has malformed data or annotations")
-    return tasks
+    return _parse_list(tasks, ExportTask.from_dict, source, "tasks")
 
 
-def parse_result(result: Sequence[Mapping[str, Any]], scheme: Scheme) -> tuple[Labels, list[str]]:
+def parse_predictions(raw: Any, source: str = "predictions") -> list[ExportPrediction]:
+    """Parse the predictions API's answer (a list of prediction objects) into records."""
+    return _parse_list(raw, ExportPrediction.from_dict, source, "predictions")
+
+
+def _parse_list(
+    items: Any, parse: Callable[[dict[str, Any]], R], source: str, what: str
+) -> list[R]:
+    if not isinstance(items, list):
+        raise BadInputError(f"{source}: expected a JSON list of {what}, got {type(items).__name__}")
+    return [parse_row(item, parse, f"{source}: item {index}") for index, item in enumerate(items)]
+
+
+def parse_result(
+    result: Sequence[Mapping[str, Any]] | None, scheme: Scheme
+) -> tuple[Labels, list[str]]:
     """Parse a result list into Labels plus the named rule violations found (empty = valid)."""
     problems: list[str] = []
     values: dict[str, list[str]] = {}
@@ -116,21 +113,9 @@ def parse_result(result: Sequence[Mapping[str, Any]], scheme: Scheme) -> tuple[L
         topic_primary=primary[0] if primary else None,
         topics_secondary=tuple(t for t in scheme.topic_names if t in secondary),
         targets=tuple(t for t in scheme.target_names if t in targets),
-        stances={t: stances[t] for t in scheme.target_names if t in stances},
+        stances={t: stances.get(t) for t in scheme.target_names},  # one column per target
     )
     return labels, problems
-
-
-def label_columns(labels: Labels, scheme: Scheme) -> dict[str, Any]:
-    """Label part of a row: primary, secondary, addressed targets, one stance column per target."""
-    cols: dict[str, Any] = {
-        "topic_primary": labels.topic_primary,
-        "topics_secondary": list(labels.topics_secondary),
-        "targets": list(labels.targets),
-    }
-    for target in scheme.target_names:
-        cols[f"{STANCE_TAG_PREFIX}{target}"] = labels.stances.get(target)
-    return cols
 
 
 def assign_pseudonyms(keys: Iterable[str], existing: Mapping[str, str]) -> dict[str, str]:
@@ -149,106 +134,112 @@ def assign_pseudonyms(keys: Iterable[str], existing: Mapping[str, str]) -> dict[
     return mapping
 
 
-def annotator_key(user_id: Any, emails: Mapping[int, str]) -> str:
+def annotator_key(user_id: int | None, emails: Mapping[int, str]) -> str:
     """Stable private key for an annotator: their Label Studio email, else the numeric user id."""
-    if isinstance(user_id, dict):  # some exports expand completed_by into a user object
-        user_id = user_id.get("id")
-    email = emails.get(int(user_id)) if user_id is not None else None
+    email = emails.get(user_id) if user_id is not None else None
     return f"email:{email.lower()}" if email else f"ls-user:{user_id}"
 
 
-@dataclass(slots=True)
+def annotator_keys(tasks: Sequence[ExportTask], emails: Mapping[int, str]) -> list[str]:
+    """The private key of every annotator of an export, by user id (unattributed ones last)."""
+    user_ids = {ann.user_id for task in tasks for ann in task.annotations}
+    keys = [annotator_key(uid, emails) for uid in sorted(u for u in user_ids if u is not None)]
+    if None in user_ids:
+        keys.append(annotator_key(None, emails))
+    return keys
+
+
+@dataclass(frozen=True, slots=True)
 class PullResult:
     """Rows made from one export: kept human rows, problem records and machine rows."""
 
-    annotations: list[dict[str, Any]]
-    problems: list[dict[str, Any]]
-    predictions: list[dict[str, Any]]
+    annotations: list[Annotation]
+    problems: list[Problem]
+    predictions: list[Prediction]
     counts: dict[str, int]
 
 
-def _user_id(value: Any) -> Any:
-    return value.get("id") if isinstance(value, dict) else value
-
-
 def convert_export(
-    tasks: Sequence[Mapping[str, Any]],
+    tasks: Sequence[ExportTask],
     scheme: Scheme,
     pseudonyms: Mapping[str, str],
     emails: Mapping[int, str] | None = None,
-    predictions: Sequence[Mapping[str, Any]] = (),
+    predictions: Sequence[ExportPrediction] = (),
 ) -> PullResult:
-    """Turn parsed export tasks (and raw predictions) into tidy rows, problems and machine rows.
+    """Turn parsed export tasks (and predictions) into tidy rows, problems and machine rows.
 
-    `pseudonyms` must already cover every annotator key (see `assign_pseudonyms`).
+    `pseudonyms` must already cover every annotator key (see `annotator_keys`, `assign_pseudonyms`).
     """
     emails = emails or {}
-    rows: list[dict[str, Any]] = []
-    problems: list[dict[str, Any]] = []
+    problems: list[Problem] = []
     counts = {"tasks": len(tasks), "annotations_seen": 0, "kept": 0, "problems": 0}
     post_by_task: dict[int, str | None] = {}
-    candidates: list[tuple[dict[str, Any], Mapping[str, Any]]] = []
+    candidates: list[tuple[Annotation, ExportAnnotation]] = []
 
     for task in tasks:
-        post_id = task["data"].get("post_id")
-        post_by_task[int(task["id"])] = post_id
-        for ann in task["annotations"]:
+        post_by_task[task.id] = task.post_id
+        for ann in task.annotations:
             counts["annotations_seen"] += 1
-            annotator = pseudonyms[annotator_key(_user_id(ann.get("completed_by")), emails)]
-            audit = {
-                "post_id": post_id,
-                "annotator": annotator,
-                "ls_project_id": task.get("project") or ann.get("project"),
-                "ls_task_id": task["id"],
-                "ls_annotation_id": ann.get("id"),
-                "created_at": ann.get("created_at"),
-                "updated_at": ann.get("updated_at"),
-            }
-            labels, reasons = parse_result(ann.get("result") or [], scheme)
-            if ann.get("was_cancelled"):
+            annotator = pseudonyms[annotator_key(ann.user_id, emails)]
+            audit = AuditTrail(
+                project_id=task.project or ann.project,
+                task_id=task.id,
+                annotation_id=ann.id,
+                created_at=ann.created_at,
+                updated_at=ann.updated_at,
+            )
+            labels, reasons = parse_result(ann.result, scheme)
+            if ann.was_cancelled:
                 reasons = [SKIPPED]
-            if not post_id:
+            if not task.post_id:
                 reasons = [NO_POST_ID, *reasons]
-            if reasons:
-                problems.append({**audit, "reasons": reasons, "result": ann.get("result")})
+            if reasons or not task.post_id:
+                problems.append(Problem(task.post_id, annotator, audit, tuple(reasons), ann.result))
                 continue
-            row = {
-                **audit,
-                "origin": "human",
-                **label_columns(labels, scheme),
-                "lead_time": ann.get("lead_time"),
+            row = Annotation(
+                post_id=task.post_id,
+                annotator=annotator,
+                origin=Origin.HUMAN,
+                labels=labels,
+                lead_time=ann.lead_time,
                 # Accepted pre-annotations are still human decisions, but flagged for audit.
-                "prefilled_from_prediction": bool(ann.get("parent_prediction")),
-                "scheme_version": scheme.version,
-            }
+                prefilled_from_prediction=ann.from_prediction,
+                scheme_version=scheme.version,
+                audit=audit,
+            )
             candidates.append((row, ann))
 
     # One annotator, one vote per post: keep the latest annotation, report the earlier ones.
-    latest: dict[tuple[str, str], tuple[dict[str, Any], Mapping[str, Any]]] = {}
+    latest: dict[tuple[str, str], tuple[Annotation, ExportAnnotation]] = {}
     for row, ann in candidates:
-        key = (row["post_id"], row["annotator"])
+        key = (row.post_id, row.annotator)
         if key in latest:
             older, newer = sorted(
                 (latest[key], (row, ann)),
-                key=lambda pair: (str(pair[0]["updated_at"]), pair[0]["ls_annotation_id"] or 0),
+                key=lambda pair: (str(pair[0].audit.updated_at), pair[0].audit.annotation_id or 0),
             )
+            superseded, raw = older
             problems.append(
-                {
-                    **{k: older[0][k] for k in _AUDIT_KEYS},
-                    "reasons": [SUPERSEDED],
-                    "result": older[1].get("result"),
-                }
+                Problem(
+                    superseded.post_id,
+                    superseded.annotator,
+                    superseded.audit,
+                    (SUPERSEDED,),
+                    raw.result,
+                )
             )
             latest[key] = newer
         else:
             latest[key] = (row, ann)
-    rows = [pair[0] for pair in latest.values()]
-    rows.sort(key=lambda r: (str(r["post_id"]), r["annotator"], r["ls_annotation_id"] or 0))
-    problems.sort(key=lambda p: (str(p["post_id"]), p["ls_annotation_id"] or 0))
+    rows = sorted(
+        (pair[0] for pair in latest.values()),
+        key=lambda r: (r.post_id, r.annotator, r.audit.annotation_id or 0),
+    )
+    problems.sort(key=lambda p: (str(p.post_id), p.audit.annotation_id or 0))
     counts["kept"] = len(rows)
     counts["problems"] = len(problems)
     for problem in problems:
-        for reason in problem["reasons"]:
+        for reason in problem.reasons:
             name = f"problem:{reason.split(':')[0]}"
             counts[name] = counts.get(name, 0) + 1
 
@@ -257,40 +248,27 @@ def convert_export(
     return PullResult(annotations=rows, problems=problems, predictions=machine, counts=counts)
 
 
-_AUDIT_KEYS = (
-    "post_id",
-    "annotator",
-    "ls_project_id",
-    "ls_task_id",
-    "ls_annotation_id",
-    "created_at",
-    "updated_at",
-)
-
-
 def prediction_rows(
-    predictions: Sequence[Mapping[str, Any]],
+    predictions: Sequence[ExportPrediction],
     post_by_task: Mapping[int, str | None],
     scheme: Scheme,
-) -> list[dict[str, Any]]:
+) -> list[Prediction]:
     """Machine pre-annotations as rows marked origin='machine'; never mixed with human rows."""
     rows = []
     for pred in predictions:
-        task_id = pred.get("task")
-        labels, reasons = parse_result(pred.get("result") or [], scheme)
+        labels, reasons = parse_result(pred.result, scheme)
         rows.append(
-            {
-                "post_id": post_by_task.get(int(task_id)) if task_id is not None else None,
-                "origin": "machine",
-                "model_version": pred.get("model_version"),
-                "score": pred.get("score"),
-                **label_columns(labels, scheme),
-                "problems": reasons,
-                "ls_task_id": task_id,
-                "ls_prediction_id": pred.get("id"),
-                "created_at": pred.get("created_at"),
-                "scheme_version": scheme.version,
-            }
+            Prediction(
+                post_id=post_by_task.get(pred.task) if pred.task is not None else None,
+                model_version=pred.model_version,
+                score=pred.score,
+                labels=labels,
+                problems=tuple(reasons),
+                ls_task_id=pred.task,
+                ls_prediction_id=pred.id,
+                created_at=pred.created_at,
+                scheme_version=scheme.version,
+            )
         )
-    rows.sort(key=lambda r: (str(r["post_id"]), r["ls_prediction_id"] or 0))
+    rows.sort(key=lambda r: (str(r.post_id), r.ls_prediction_id or 0))
     return rows

@@ -1,20 +1,24 @@
 """The only network code of the project: one small class over label_studio_sdk.
 
 Every call goes through `_call`, which turns connection failures, timeouts and HTTP errors into
-`LabelStudioError` with the server URL and what to do; callers get plain dicts, never SDK models.
+`LabelStudioError` with the server URL and what to do. Callers get small records (`User`,
+`Project`) or, for what is stored verbatim or only looked at, plain JSON dicts; never SDK models.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any, TypeVar
 
 import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
+from label_studio_sdk.types import AllRolesProjectList, RoleBasedTask
 
 from statemedia.errors import LabelStudioError
+from statemedia.labeling.records import Task
 
 T = TypeVar("T")
 
@@ -26,6 +30,40 @@ def _plain(model: Any) -> Any:
     if hasattr(model, "model_dump"):
         return model.model_dump(mode="json")
     return model
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A Label Studio user: the id that annotations carry in `completed_by`, and the email."""
+
+    id: int
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSettings:
+    """The project settings that `ensure_project` manages."""
+
+    label_config: str
+    maximum_annotations: int | None
+    overlap_cohort_percentage: int | None
+    description: str
+    show_overlap_first: bool | None
+
+    def same_as(self, other: ProjectSettings) -> bool:
+        """Equal settings; the server stores the config without its trailing newline."""
+        return replace(self, label_config=self.label_config.strip()) == replace(
+            other, label_config=other.label_config.strip()
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """A Label Studio project: its id, title and managed settings."""
+
+    id: int
+    title: str
+    settings: ProjectSettings
 
 
 class LabelStudioGateway:
@@ -75,22 +113,42 @@ class LabelStudioGateway:
                 "is the server running (`statemedia annotate serve`) and the URL right?"
             ) from err
 
+    def _id(self, model: Any, what: str) -> int:
+        """The id of an object the server returned; an object without one is unusable."""
+        value = getattr(model, "id", None)
+        if not isinstance(value, int):
+            raise LabelStudioError(f"{self.url}: {what}: the server returned no id")
+        return value
+
+    def _user(self, model: Any) -> User:
+        return User(id=self._id(model, "user"), email=model.email)
+
+    def _project(self, model: Any) -> Project:
+        settings = ProjectSettings(
+            label_config=model.label_config or "",
+            maximum_annotations=model.maximum_annotations,
+            overlap_cohort_percentage=model.overlap_cohort_percentage,
+            description=model.description or "",
+            show_overlap_first=model.show_overlap_first,
+        )
+        return Project(id=self._id(model, "project"), title=model.title or "", settings=settings)
+
     # -- identity -------------------------------------------------------------------------------
 
-    def whoami(self) -> dict[str, Any]:
+    def whoami(self) -> User:
         """The user the token belongs to; the cheapest check that URL and token work."""
-        return _plain(self._call("authentication check", self._client.users.whoami))
+        return self._user(self._call("authentication check", self._client.users.whoami))
 
-    def users(self) -> list[dict[str, Any]]:
-        """All users of the server (id, email, names)."""
-        return [_plain(u) for u in self._call("listing users", self._client.users.list)]
+    def users(self) -> list[User]:
+        """All users of the server."""
+        return [self._user(u) for u in self._call("listing users", self._client.users.list)]
 
     def create_user(self, email: str, first_name: str = "", last_name: str = "") -> int:
         """Create a user in the token owner's organisation (or find it by email); return its id."""
         for user in self.users():
-            if (user.get("email") or "").lower() == email.lower():
-                return int(user["id"])
-        user = self._call(
+            if (user.email or "").lower() == email.lower():
+                return user.id
+        created = self._call(
             f"creating user {email}",
             self._client.users.create,
             username=email.split("@")[0],
@@ -98,19 +156,21 @@ class LabelStudioGateway:
             first_name=first_name,
             last_name=last_name,
         )
-        return int(user.id)
+        return self._id(created, f"creating user {email}")
 
     # -- projects and tasks ---------------------------------------------------------------------
 
-    def find_project(self, title: str) -> dict[str, Any] | None:
+    def find_project(self, title: str) -> Project | None:
         """The project with exactly this title, or None; two projects with it are an error."""
-        found = [
-            _plain(p)
-            for p in self._call("listing projects", self._client.projects.list, title=title)
-            if p.title == title
-        ]
+        # The SDK's `list` wrapper returns a pager of an unbound type variable: name the item type.
+        listed: Iterable[AllRolesProjectList] = self._call(
+            "listing projects", self._client.projects.list, title=title
+        )
+        found = self._call(
+            "listing projects", lambda: [self._project(p) for p in listed if p.title == title]
+        )
         if len(found) > 1:
-            ids = ", ".join(str(p["id"]) for p in found)
+            ids = ", ".join(str(p.id) for p in found)
             raise LabelStudioError(f"{self.url}: several projects are titled {title!r} (ids {ids})")
         return found[0] if found else None
 
@@ -123,39 +183,39 @@ class LabelStudioGateway:
         description: str = "",
     ) -> tuple[int, bool]:
         """Create the project, or update an existing one's config and overlap; (id, created)."""
-        settings = {
-            "label_config": label_config,
-            "maximum_annotations": maximum_annotations,
-            "overlap_cohort_percentage": overlap_cohort_percentage,
-            "description": description,
+        settings = ProjectSettings(
+            label_config=label_config,
+            maximum_annotations=maximum_annotations,
+            overlap_cohort_percentage=overlap_cohort_percentage,
+            description=description,
             # show doubly-coded tasks first, so the reliability sample fills before the rest
-            "show_overlap_first": True,
-        }
+            show_overlap_first=True,
+        )
         project = self.find_project(title)
         if project is None:
             created = self._call(
-                f"creating project {title!r}", self._client.projects.create, title=title, **settings
+                f"creating project {title!r}",
+                self._client.projects.create,
+                title=title,
+                **asdict(settings),
             )
-            return int(created.id), True
-        current = {k: project.get(k) for k in settings}
-        # The server stores the config without its trailing newline; compare modulo that.
-        current["label_config"] = (current["label_config"] or "").strip()
-        if current != {**settings, "label_config": label_config.strip()}:
+            return self._id(created, f"creating project {title!r}"), True
+        if not project.settings.same_as(settings):
             self._call(
                 f"updating project {title!r}",
                 self._client.projects.update,
-                int(project["id"]),
-                **settings,
+                project.id,
+                **asdict(settings),
             )
-        return int(project["id"]), False
+        return project.id, False
 
-    def project(self, project_id: int) -> dict[str, Any]:
+    def project(self, project_id: int) -> Project:
         """One project's settings."""
-        return _plain(self._call("reading project", self._client.projects.get, project_id))
+        return self._project(self._call("reading project", self._client.projects.get, project_id))
 
     def tasks(self, project_id: int) -> list[dict[str, Any]]:
-        """All tasks of a project (id and data only)."""
-        pager = self._call(
+        """All tasks of a project (id and data only), as the API's JSON."""
+        pager: Iterable[RoleBasedTask] = self._call(
             "listing tasks",
             self._client.tasks.list,
             project=project_id,
@@ -170,11 +230,11 @@ class LabelStudioGateway:
             str(t["data"]["post_id"]) for t in self.tasks(project_id) if t["data"].get("post_id")
         }
 
-    def import_tasks(self, project_id: int, tasks: Sequence[dict[str, Any]]) -> list[int]:
+    def import_tasks(self, project_id: int, tasks: Sequence[Task]) -> list[int]:
         """Import tasks in batches; return the new task ids."""
         ids: list[int] = []
         for start in range(0, len(tasks), IMPORT_BATCH):
-            batch = list(tasks[start : start + IMPORT_BATCH])
+            batch = [task.payload() for task in tasks[start : start + IMPORT_BATCH]]
             response = self._call(
                 "importing tasks",
                 self._client.projects.import_tasks,
@@ -182,7 +242,8 @@ class LabelStudioGateway:
                 request=batch,
                 return_task_ids=True,
             )
-            ids.extend(int(i) for i in (response.task_ids or []))
+            # The SDK's response model does not declare `task_ids`; it arrives as an extra field.
+            ids.extend(int(i) for i in (_plain(response).get("task_ids") or []))
         return ids
 
     # -- annotations and predictions ------------------------------------------------------------
@@ -207,7 +268,7 @@ class LabelStudioGateway:
             result=result,
             **extra,
         )
-        return int(ann.id)
+        return self._id(ann, f"annotating task {task_id}")
 
     def create_prediction(
         self,
@@ -226,7 +287,7 @@ class LabelStudioGateway:
             model_version=model_version,
             **extra,
         )
-        return int(pred.id)
+        return self._id(pred, f"adding a prediction to task {task_id}")
 
     def predictions(self, project_id: int) -> list[dict[str, Any]]:
         """All machine predictions of a project, in full (the JSON export only lists their ids)."""

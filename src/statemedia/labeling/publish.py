@@ -7,68 +7,39 @@ in the folder named by `[build] labels_dir`; with no such files every post is `u
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from statemedia.labeling.files import read_jsonl
-from statemedia.labeling.gold import gold_columns
-from statemedia.labeling.scheme import STANCE_TAG_PREFIX, Scheme
-
-GOLD_FILE = "gold.jsonl"
-ANNOTATIONS_FILE = "annotations.jsonl"
-PUBLISHED_KEYS = (
-    "post_id",
-    "annotator",
-    "topic_primary",
-    "topics_secondary",
-    "lead_time",
-    "created_at",
-    "updated_at",
-    "prefilled_from_prediction",
-    "scheme_version",
-)
+from statemedia.labeling.files import ANNOTATIONS_FILE, GOLD_FILE, read_records
+from statemedia.labeling.gold import post_label_columns
+from statemedia.labeling.records import Annotation, GoldLabel, Origin
+from statemedia.labeling.scheme import Scheme
 
 
-def read_label_files(
-    labels_dir: Path,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[Path]]:
-    """(gold rows, annotation rows, files read) from a labels folder; empty when it has none."""
-    read: list[Path] = []
-    found: list[list[dict[str, Any]]] = []
-    for name in (GOLD_FILE, ANNOTATIONS_FILE):
-        path = labels_dir / name
-        if path.is_file():
-            read.append(path)
-            found.append(read_jsonl(path))
-        else:
-            found.append([])
-    return found[0], found[1], read
+def read_label_files(labels_dir: Path) -> tuple[list[GoldLabel], list[Annotation], list[Path]]:
+    """(gold labels, annotations, files read) from a labels folder; empty when it has none."""
+    gold_path, annotations_path = labels_dir / GOLD_FILE, labels_dir / ANNOTATIONS_FILE
+    read = [path for path in (gold_path, annotations_path) if path.is_file()]
+    gold = read_records(gold_path, GoldLabel.from_dict) if gold_path in read else []
+    rows = read_records(annotations_path, Annotation.from_dict) if annotations_path in read else []
+    return gold, rows, read
 
 
 def gold_by_post(
-    gold: Sequence[Mapping[str, Any]], post_ids: Sequence[str], scheme: Scheme
+    gold: Sequence[GoldLabel], post_ids: Sequence[str], scheme: Scheme
 ) -> dict[str, dict[str, Any]]:
     """post_id -> its label columns (schema/post.schema.json `label_*`), `unlabeled` by default."""
-    columns = gold_columns(gold, post_ids, scheme)
-    return {
-        post_id: {name: values[k] for name, values in columns.items()}
-        for k, post_id in enumerate(post_ids)
-    }
+    by_post = {label.post_id: label for label in gold}
+    return {post_id: post_label_columns(by_post.get(post_id), scheme) for post_id in post_ids}
 
 
 def published_annotations(
-    rows: Sequence[Mapping[str, Any]], scheme: Scheme, post_ids: set[str]
+    rows: Sequence[Annotation], scheme: Scheme, post_ids: set[str]
 ) -> list[dict[str, Any]]:
     """Human annotation rows of released posts, stances in long form (schema/annotation.schema.json)."""
-    published = []
-    for row in rows:
-        if row.get("origin", "human") != "human" or row["post_id"] not in post_ids:
-            continue
-        stances = [
-            {"target": target, "stance": row[f"{STANCE_TAG_PREFIX}{target}"]}
-            for target in scheme.target_names
-            if target in (row.get("targets") or []) and row.get(f"{STANCE_TAG_PREFIX}{target}")
-        ]
-        published.append({**{key: row.get(key) for key in PUBLISHED_KEYS}, "stances": stances})
-    return published
+    return [
+        row.published_row(scheme)
+        for row in rows
+        if row.origin is Origin.HUMAN and row.post_id in post_ids
+    ]

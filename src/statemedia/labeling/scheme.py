@@ -7,18 +7,16 @@ one place only.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from statemedia.errors import ConfigError
+from statemedia.fileio import read_json
+from statemedia.vocab import REPO_ROOT, SCHEMA_DIR
 
-# The repository root, for the committed files this module reads or writes by default. An editable
-# install (what the Makefile does) keeps the sources in the tree, so this points at the checkout.
-REPO_ROOT = Path(__file__).resolve().parents[3]
-SCHEME_PATH = REPO_ROOT / "schema" / "labels.json"
+SCHEME_PATH = SCHEMA_DIR / "labels.json"
 LABEL_CONFIG_PATH = REPO_ROOT / "annotation" / "label_config.xml"
 
 # Control-tag names in the Label Studio config, and so in every exported result (`from_name`).
@@ -73,25 +71,27 @@ class Scheme:
     def stance_names(self) -> tuple[str, ...]:
         return tuple(s.name for s in self.stances)
 
-    def stance_tag(self, target: str) -> str:
-        """The control-tag name holding the stance toward `target`."""
+    @staticmethod
+    def stance_tag(target: str) -> str:
+        """The control-tag name holding the stance toward `target`, and its column in label rows."""
         return f"{STANCE_TAG_PREFIX}{target}"
+
+    @staticmethod
+    def stance_target(tag: str) -> str | None:
+        """The target whose stance tag (or label-row column) `tag` is; None for any other name."""
+        return tag.removeprefix(STANCE_TAG_PREFIX) if tag.startswith(STANCE_TAG_PREFIX) else None
 
 
 def load_scheme(path: Path | None = None) -> Scheme:
     """Read and check schema/labels.json (or `path`); raise ConfigError if it is malformed."""
     path = path or SCHEME_PATH
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as err:
-        raise ConfigError(f"{path}: label scheme not found") from err
-    except json.JSONDecodeError as err:
-        raise ConfigError(f"{path}: not valid JSON at line {err.lineno}: {err.msg}") from err
-    return parse_scheme(raw, source=str(path))
+    return parse_scheme(read_json(path, ConfigError), source=str(path))
 
 
-def parse_scheme(raw: dict[str, Any], source: str = "labels.json") -> Scheme:
+def parse_scheme(raw: Any, source: str = "labels.json") -> Scheme:
     """Build a Scheme from the parsed JSON, checking names, counts and required fields."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: the label scheme must be a JSON object")
     try:
         version = str(raw["version"])
         topics = tuple(
@@ -150,7 +150,8 @@ def _choice(term: Topic | Term) -> str:
 def render_label_config(scheme: Scheme | None = None) -> str:
     """Return the Label Studio labeling config (XML) for the scheme; deterministic text."""
     scheme = scheme or load_scheme()
-    for term in (*scheme.topics, *scheme.targets, *scheme.stances):
+    terms: tuple[Topic | Term, ...] = (*scheme.topics, *scheme.targets, *scheme.stances)
+    for term in terms:
         if any(ch in term.label for ch in "<>&"):
             raise ConfigError(f"label {term.label!r} contains markup characters (<, >, &)")
     lines = [

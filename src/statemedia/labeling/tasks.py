@@ -16,10 +16,10 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from statemedia.errors import BadInputError
+from statemedia.labeling.records import Task
 from statemedia.release.layout import release_versions, table_file
-from statemedia.split import SPLITS
+from statemedia.vocab import SPLITS, DateConfidence, RecordKind
 
-TEASER_KIND = "link_teaser"
 REQUIRED_COLUMNS = ("post_id", "record_kind", "source", "text", "provenance")
 
 
@@ -66,15 +66,15 @@ def sample_rank(post_id: str, seed: int) -> str:
     return sha256(f"{seed}:{post_id}".encode()).hexdigest()
 
 
-def select_posts(
-    rows: Iterable[Mapping[str, Any]],
+def select_tasks(
+    tasks: Iterable[Task],
     sample: int | None = None,
     seed: int = 0,
     include_teasers: bool = False,
-) -> list[Mapping[str, Any]]:
-    """Posts to annotate: teasers dropped unless asked, then the first `sample` by hash rank."""
-    kept = [r for r in rows if include_teasers or r.get("record_kind") != TEASER_KIND]
-    kept.sort(key=lambda r: sample_rank(str(r["post_id"]), seed))
+) -> list[Task]:
+    """Tasks to annotate: teasers dropped unless asked, then the first `sample` by hash rank."""
+    kept = [t for t in tasks if include_teasers or t.record_kind != RecordKind.LINK_TEASER]
+    kept.sort(key=lambda t: sample_rank(t.post_id, seed))
     return kept if sample is None else kept[:sample]
 
 
@@ -84,42 +84,27 @@ def _iso(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def post_to_task(row: Mapping[str, Any], release: str, split: str) -> dict[str, Any]:
-    """One release row → one Label Studio task `{"data": {...}}` with every config variable set."""
+def post_to_task(row: Mapping[str, Any], release: str, split: str) -> Task:
+    """One release row → one Label Studio task, every variable the label config shows set."""
     prov = row.get("provenance") or {}
-    day = _iso(row.get("published_date"))
-    confidence = row.get("date_confidence") or "unknown"
-    source_file = prov.get("source_file") or ""
-    line_start, line_end = prov.get("line_start"), prov.get("line_end")
-    # Label Studio renders "$var" for a missing key and rejects imports lacking a config variable,
-    # so every field the config shows is a string, possibly empty.
-    data = {
-        "post_id": str(row["post_id"]),
-        "text": row.get("text") or "",
-        "title": row.get("title") or "",
-        "subtitle": row.get("subtitle") or "",  # article standfirst, when the release has one
-        "source": row.get("source") or "",
-        "platform": row.get("platform") or "",
-        "record_kind": row.get("record_kind") or "",
-        "published_date": day,
-        "date_confidence": confidence,
-        "url": row.get("url") or "",
-        "language": row.get("language") or "",
-        "source_file": source_file,
-        "line_start": line_start,
-        "line_end": line_end,
-        "release": release,
-        "split": split,
-        "source_line": (
-            f"Source: {row.get('source') or '?'} ({row.get('platform') or '?'}, "
-            f"{row.get('record_kind') or '?'}) · Date: {day or 'unknown'} ({confidence})"
-        ),
-        "provenance_line": (
-            f"Provenance: {source_file or '?'}, lines {line_start}-{line_end} · "
-            f"post_id {row['post_id']}"
-        ),
-    }
-    return {"data": data}
+    return Task(
+        post_id=str(row["post_id"]),
+        text=row.get("text") or "",
+        title=row.get("title") or "",
+        subtitle=row.get("subtitle") or "",
+        source=row.get("source") or "",
+        platform=row.get("platform") or "",
+        record_kind=row.get("record_kind") or "",
+        published_date=_iso(row.get("published_date")),
+        date_confidence=row.get("date_confidence") or DateConfidence.UNKNOWN.value,
+        url=row.get("url") or "",
+        language=row.get("language") or "",
+        source_file=prov.get("source_file") or "",
+        line_start=prov.get("line_start"),
+        line_end=prov.get("line_end"),
+        release=release,
+        split=split,
+    )
 
 
 def build_tasks(
@@ -129,21 +114,24 @@ def build_tasks(
     sample: int | None = None,
     seed: int = 0,
     include_teasers: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[Task]:
     """Selected posts as tasks, in sample-rank order; a duplicate post_id is an error."""
-    tasks = [
-        post_to_task(r, release, split)
-        for r in select_posts(rows, sample=sample, seed=seed, include_teasers=include_teasers)
-    ]
+    tasks = select_tasks(
+        (post_to_task(r, release, split) for r in rows),
+        sample=sample,
+        seed=seed,
+        include_teasers=include_teasers,
+    )
     seen: set[str] = set()
     for task in tasks:
-        pid = task["data"]["post_id"]
-        if pid in seen:
-            raise BadInputError(f"post_id {pid!r} occurs twice in release {release} split {split}")
-        seen.add(pid)
+        if task.post_id in seen:
+            raise BadInputError(
+                f"post_id {task.post_id!r} occurs twice in release {release} split {split}"
+            )
+        seen.add(task.post_id)
     return tasks
 
 
-def new_tasks(tasks: Sequence[dict[str, Any]], existing_post_ids: set[str]) -> list[dict[str, Any]]:
+def new_tasks(tasks: Sequence[Task], existing_post_ids: set[str]) -> list[Task]:
     """Tasks whose post_id is not yet in the project (what makes `push` idempotent)."""
-    return [t for t in tasks if t["data"]["post_id"] not in existing_post_ids]
+    return [t for t in tasks if t.post_id not in existing_post_ids]

@@ -2,6 +2,8 @@
 
 A parser takes the decoded lines of one file and returns a `ParsedFile`: the drafts it delimited and
 a category for every line that belongs to no draft. Together they cover every line exactly once.
+The helpers below are the shapes that several parsers share: the roles of an article's lines, and
+the walk over the messages of a structured file (a JSON export, a saved HTML page).
 """
 
 from __future__ import annotations
@@ -9,12 +11,12 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from itertools import accumulate
 from typing import Any
 
 from statemedia.errors import BadInputError
 from statemedia.records import Draft, SourceLine
+from statemedia.vocab import LineCategory
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,14 +35,19 @@ class ParsedFile:
     """A parser's output: drafts plus the category of every line outside them."""
 
     drafts: list[Draft] = field(default_factory=list)
-    outside: dict[int, str] = field(default_factory=dict)  # line number -> line category
+    outside: dict[int, LineCategory] = field(default_factory=dict)  # line number -> category
     # Platform ids ("channel/123") of service messages: not posts, but not gaps in the channel either.
     service_ids: list[str] = field(default_factory=list)
 
-    def mark(self, lines: Sequence[SourceLine], category: str) -> None:
+    def mark(self, lines: Sequence[SourceLine], category: LineCategory) -> None:
         """Assign `category` to lines that belong to no draft."""
         for line in lines:
             self.outside[line.number] = category
+
+    def mark_outside(self, lines: Sequence[SourceLine], category: LineCategory) -> None:
+        """Assign lines between drafts: blank lines `blank`, every other line `category`."""
+        for line in lines:
+            self.outside[line.number] = LineCategory.BLANK if is_blank(line) else category
 
 
 Parser = Callable[[Sequence[SourceLine], FileContext], ParsedFile]
@@ -76,15 +83,86 @@ def fail(
     return BadInputError(f"{where}: {problem}; {advice}")
 
 
-def year_near(month: int, day: int, anchor: date) -> date:
-    """The date with this month and day closest to `anchor` (handles a dateline across New Year)."""
-    candidates = []
-    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
-        try:
-            candidates.append(date(year, month, day))
-        except ValueError:  # 29 February in a non-leap year
-            continue
-    return min(candidates, key=lambda d: abs((d - anchor).days))
+def article_roles(
+    lines: Sequence[SourceLine],
+    start: int,
+    end: int,
+    *,
+    title: int | None,
+    subtitle: int | None = None,
+    is_metadata: Callable[[int], bool],
+) -> tuple[LineCategory, ...]:
+    """The role of each line start..end (indices) of an article: blank, its title, its subtitle,
+    metadata where `is_metadata(index)`, else body."""
+    roles = []
+    for i in range(start, end + 1):
+        if is_blank(lines[i]):
+            roles.append(LineCategory.BLANK)
+        elif i == title:
+            roles.append(LineCategory.POST_TITLE)
+        elif i == subtitle:
+            roles.append(LineCategory.POST_SUBTITLE)
+        elif is_metadata(i):
+            roles.append(LineCategory.POST_METADATA)
+        else:
+            roles.append(LineCategory.POST_BODY)
+    return tuple(roles)
+
+
+@dataclass(slots=True)
+class MessageWalk:
+    """The lines of a structured file (JSON export, saved HTML), assigned message by message.
+
+    The parser locates each message in the raw text (for its lines) and in the parsed structure (for
+    its values); `start` refuses a file where the two disagree. Lines between messages are
+    `export_structure` (blank ones `blank`); a message's lines must not overlap the previous one's.
+    """
+
+    lines: Sequence[SourceLine]
+    ctx: FileContext
+    line_of: Callable[[int], int]  # character offset -> 0-based line index
+    parsed: ParsedFile = field(default_factory=ParsedFile)
+    taken: int = -1  # index of the last line given to a message
+
+    @classmethod
+    def start(
+        cls, lines: Sequence[SourceLine], ctx: FileContext, *, agree: bool, mismatch: str
+    ) -> MessageWalk:
+        """Begin the walk, unless the raw-text scan and the parsed structure disagree (`mismatch`)."""
+        if not agree:
+            raise fail(
+                ctx,
+                None,
+                mismatch,
+                "a parser bug or an unusual layout; please report it with this file",
+            )
+        return cls(lines, ctx, line_finder(lines))
+
+    def take(self, first: int, last: int, *, overlap: str, advice: str) -> None:
+        """Give lines first..last (indices) to the next message; the lines before it are outside."""
+        if first <= self.taken:
+            raise fail(self.ctx, self.lines[first], overlap, advice)
+        self.parsed.mark_outside(self.lines[self.taken + 1 : first], LineCategory.EXPORT_STRUCTURE)
+        self.taken = last
+
+    def service(self, first: int, last: int, native_id: str) -> None:
+        """Record a service message (pinned, photo changed): no post, but a held platform id."""
+        self.parsed.mark(self.lines[first : last + 1], LineCategory.SERVICE_MESSAGE)
+        self.parsed.service_ids.append(native_id)
+
+    def roles(
+        self, first: int, last: int, role_of: Mapping[int, LineCategory]
+    ) -> tuple[LineCategory, ...]:
+        """The roles of a message's lines: `role_of[index]`, but `blank` for blank lines."""
+        return tuple(
+            LineCategory.BLANK if is_blank(self.lines[n]) else role_of[n]
+            for n in range(first, last + 1)
+        )
+
+    def finish(self) -> ParsedFile:
+        """Mark the lines after the last message and return the result."""
+        self.parsed.mark_outside(self.lines[self.taken + 1 :], LineCategory.EXPORT_STRUCTURE)
+        return self.parsed
 
 
 def registry() -> dict[str, tuple[str, Parser]]:

@@ -1,14 +1,18 @@
 """Publication dates read from raw text, each with a confidence and the evidence substring.
 
 Only what the text states as the post's own date is used (`stated`), or what follows from it with no
-outside knowledge (`inferred`, with the evidence). Dates of reported events are never used.
+outside knowledge (`inferred`, with the evidence). Dates of reported events are never used. The one
+home of the month names (`MONTHS`, `MONTH_NAME`) and of the timestamp reader the structured formats
+share (`read_timestamp`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
+
+from statemedia.vocab import DateConfidence
 
 MONTHS = {
     name: number
@@ -30,16 +34,17 @@ MONTHS = {
         start=1,
     )
 }
-_MONTH = r"(?P<month>January|February|March|April|May|June|July|August|September|October|November|December)"
+# A month's English name, as the named group `month` (look its number up in `MONTHS`).
+MONTH_NAME = r"(?P<month>January|February|March|April|May|June|July|August|September|October|November|December)"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 
 # Sputnik: "Wednesday, 4 August, 2021 - 22:07"
 SPUTNIK_DATE_LINE = re.compile(
-    rf"^{_WEEKDAY}, (?P<day>\d{{1,2}}) {_MONTH},? (?P<year>\d{{4}})(?: - \d{{1,2}}:\d{{2}})?$"
+    rf"^{_WEEKDAY}, (?P<day>\d{{1,2}}) {MONTH_NAME},? (?P<year>\d{{4}})(?: - \d{{1,2}}:\d{{2}})?$"
 )
 # "8️⃣0️⃣ years ago, on February 4, 1945": an anniversary post states its own day (1945 + 80).
 ANNIVERSARY = re.compile(
-    rf"(?P<years>\d{{1,4}}) years ago,? on {_MONTH} (?P<day>\d{{1,2}}),? (?P<year>\d{{4}})"
+    rf"(?P<years>\d{{1,4}}) years ago,? on {MONTH_NAME} (?P<day>\d{{1,2}}),? (?P<year>\d{{4}})"
 )
 _KEYCAP = str.maketrans("", "", "\ufe0f\u20e3")  # keycap digits '8️⃣' -> '8'
 
@@ -49,11 +54,25 @@ class DateReading:
     """A publication date, how sure we are of it, and the raw substring it came from."""
 
     value: date | None
-    confidence: str  # "stated" | "inferred" | "unknown"
+    confidence: DateConfidence
     evidence: str | None
 
 
-UNKNOWN = DateReading(None, "unknown", None)
+UNKNOWN = DateReading(None, DateConfidence.UNKNOWN, None)
+
+
+def year_near(month: int, day: int, anchor: date) -> date | None:
+    """The date with this month and day closest to `anchor` (handles a dateline across New Year).
+
+    None if no year within one of the anchor's has that day (29 February far from a leap year).
+    """
+    candidates = []
+    for year in (anchor.year - 1, anchor.year, anchor.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:  # 29 February in a non-leap year
+            continue
+    return min(candidates, key=lambda d: abs((d - anchor).days)) if candidates else None
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:
@@ -69,7 +88,7 @@ def read_sputnik_date_line(line: str) -> DateReading | None:
     if not match:
         return None
     value = _safe_date(int(match["year"]), MONTHS[match["month"].lower()], int(match["day"]))
-    return DateReading(value, "stated", line.strip()) if value else None
+    return DateReading(value, DateConfidence.STATED, line.strip()) if value else None
 
 
 def read_anniversary_date(text: str) -> DateReading:
@@ -83,4 +102,34 @@ def read_anniversary_date(text: str) -> DateReading:
         return UNKNOWN
     year = int(match["year"]) + int(match["years"])
     value = _safe_date(year, MONTHS[match["month"].lower()], int(match["day"]))
-    return DateReading(value, "inferred", match.group(0)) if value else UNKNOWN
+    return DateReading(value, DateConfidence.INFERRED, match.group(0)) if value else UNKNOWN
+
+
+def read_timestamp(value: object) -> DateReading | None:
+    """A stated date from an ISO 8601 string or epoch seconds, as a UTC date; None if unreadable.
+
+    An aware timestamp is converted to UTC; a naive one is taken as written (its zone is unknown,
+    which the evidence says). Epoch seconds are UTC by definition.
+    """
+    if isinstance(value, bool):  # bool is an int subclass; true/false is no timestamp
+        return None
+    seconds = value
+    if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
+        seconds = float(value.strip())
+    if isinstance(seconds, int | float):
+        try:
+            moment = datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+        return DateReading(moment.date(), DateConfidence.STATED, f"{value} (epoch seconds, UTC)")
+    if not isinstance(value, str):
+        return None
+    raw = value.strip()
+    try:
+        # fromisoformat (3.11) reads 'Z', offsets and a space separator.
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return DateReading(moment.date(), DateConfidence.STATED, f"{raw} (no time zone stated)")
+    return DateReading(moment.astimezone(UTC).date(), DateConfidence.STATED, raw)

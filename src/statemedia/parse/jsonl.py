@@ -11,45 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from statemedia.parse import FileContext, ParsedFile, fail, is_blank
-from statemedia.parse.dates import UNKNOWN, DateReading
+from statemedia.parse.dates import UNKNOWN, read_timestamp
 from statemedia.records import Draft, SourceLine
+from statemedia.vocab import LineCategory, RecordKind
 
 FIELDS = ("text", "id", "date", "url", "channel", "forwarded_from", "title")
 _MISSING = object()
-
-
-def read_timestamp(value: object) -> DateReading | None:
-    """A stated date from an ISO 8601 string or epoch seconds, as a UTC date; None if unreadable.
-
-    An aware timestamp is converted to UTC; a naive one is taken as written (its zone is unknown,
-    which the evidence says). Epoch seconds are UTC by definition.
-    """
-    if isinstance(value, bool):  # bool is an int subclass; true/false is no timestamp
-        return None
-    seconds = value
-    if isinstance(value, str) and value.strip().lstrip("-").replace(".", "", 1).isdigit():
-        seconds = float(value.strip())
-    if isinstance(seconds, int | float):
-        try:
-            moment = datetime.fromtimestamp(seconds, UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-        return DateReading(moment.date(), "stated", f"{value} (epoch seconds, UTC)")
-    if not isinstance(value, str):
-        return None
-    raw = value.strip()
-    try:
-        # fromisoformat (3.11) reads 'Z', offsets and a space separator.
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return DateReading(moment.date(), "stated", f"{raw} (no time zone stated)")
-    return DateReading(moment.astimezone(UTC).date(), "stated", raw)
 
 
 def lookup(record: Mapping[str, Any], path: str) -> object:
@@ -97,11 +67,11 @@ def parse_jsonl(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
     """Parse JSON Lines, one record a line, through the manifest's field mapping."""
     fields = field_map(ctx)
     default_channel = ctx.options.get("channel")
-    kind = "telegram_post" if ctx.platform == "telegram" else "article"
+    kind = RecordKind.TELEGRAM_POST if ctx.platform == "telegram" else RecordKind.ARTICLE
     parsed = ParsedFile()
     for line in lines:
         if is_blank(line):
-            parsed.mark([line], "blank")
+            parsed.mark([line], LineCategory.BLANK)
             continue
         try:
             record = json.loads(line.text)
@@ -138,8 +108,8 @@ def parse_jsonl(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
         reading = UNKNOWN
         raw_date = values.get("date", _MISSING)
         if raw_date is not _MISSING and raw_date is not None:
-            reading = read_timestamp(raw_date)
-            if reading is None:
+            stated = read_timestamp(raw_date)
+            if stated is None:
                 raise fail(
                     ctx,
                     line,
@@ -147,6 +117,7 @@ def parse_jsonl(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
                     "epoch seconds",
                     "map `date` to a timestamp field",
                 )
+            reading = stated
         native = _optional_str(values.get("id", _MISSING))
         channel = _optional_str(values.get("channel", _MISSING)) or default_channel
         native_id = None
@@ -160,7 +131,7 @@ def parse_jsonl(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
             Draft(
                 kind=kind,
                 lines=(line,),
-                roles=("post_body",),
+                roles=(LineCategory.POST_BODY,),
                 title=_optional_str(values.get("title", _MISSING)),
                 published_date=reading.value,
                 date_confidence=reading.confidence,

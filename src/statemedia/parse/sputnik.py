@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from statemedia.parse import FileContext, ParsedFile, fail, is_blank
+from statemedia.parse import FileContext, ParsedFile, article_roles, fail, is_blank
 from statemedia.parse.dates import read_sputnik_date_line
 from statemedia.records import Draft, SourceLine
+from statemedia.vocab import LineCategory, RecordKind
 
 
 def parse_article(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
@@ -43,24 +44,17 @@ def parse_article(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
                 "a Sputnik file holds one article; split the file",
             )
     end = source_i if source_i is not None else content[-1]
-    roles = []
-    for i in range(title_i, end + 1):
-        if is_blank(lines[i]):
-            roles.append("blank")
-        elif i == title_i:
-            roles.append("post_title")
-        elif i in (date_i, source_i):
-            roles.append("post_metadata")
-        else:
-            roles.append("post_body")
+    roles = article_roles(
+        lines, title_i, end, title=title_i, is_metadata=lambda i: i in (date_i, source_i)
+    )
     parsed = ParsedFile()
-    parsed.mark(lines[:title_i], "blank")
-    parsed.mark(lines[end + 1 :], "blank")
+    parsed.mark(lines[:title_i], LineCategory.BLANK)
+    parsed.mark(lines[end + 1 :], LineCategory.BLANK)
     parsed.drafts.append(
         Draft(
-            kind="article",
+            kind=RecordKind.ARTICLE,
             lines=tuple(lines[title_i : end + 1]),
-            roles=tuple(roles),
+            roles=roles,
             title=lines[title_i].text,
             published_date=reading.value,
             date_confidence=reading.confidence,

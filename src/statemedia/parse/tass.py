@@ -12,12 +12,13 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from statemedia.parse import FileContext, ParsedFile, fail, is_blank, year_near
-from statemedia.parse.dates import _MONTH, MONTHS, DateReading
+from statemedia.parse import FileContext, ParsedFile, article_roles, fail, is_blank
+from statemedia.parse.dates import MONTH_NAME, MONTHS, UNKNOWN, DateReading, year_near
 from statemedia.records import Draft, SourceLine
+from statemedia.vocab import DateConfidence, LineCategory, RecordKind
 
 SCRAPER_HEADER = re.compile(r"^ ?date (?P<date>\d{4}-\d{2}-\d{2})(?: (?P<title>.*))?$")
-DATELINE = re.compile(rf"^(?P<place>[A-Z][A-Z .'’-]*), {_MONTH} (?P<day>\d{{1,2}})\. /TASS/\.")
+DATELINE = re.compile(rf"^(?P<place>[A-Z][A-Z .'’-]*), {MONTH_NAME} (?P<day>\d{{1,2}})\. /TASS/\.")
 TEMPLATE_DEBRIS = re.compile(r"\{\{.*?\}\}")
 PAGE_NAVIGATION = re.compile(r"^(All news|Updated at:.*)$")
 READ_MORE = "Read more"
@@ -50,11 +51,15 @@ def _read_header(lines: Sequence[SourceLine], ctx: FileContext) -> date:
 
 
 def _dateline_reading(line: SourceLine, anchor: date) -> DateReading:
+    """The dateline's day and month in the year nearest the header date (`inferred`); unknown if no
+    such date exists (29 February with no leap year within a year of the header)."""
     match = DATELINE.match(line.text)
     assert match is not None
     value = year_near(MONTHS[match["month"].lower()], int(match["day"]), anchor)
+    if value is None:
+        return UNKNOWN
     evidence = f"{match.group(0)} (year from scraper header date {anchor.isoformat()})"
-    return DateReading(value, "inferred", evidence)
+    return DateReading(value, DateConfidence.INFERRED, evidence)
 
 
 def _trim_blank_tail(lines: Sequence[SourceLine], start: int, end: int) -> int:
@@ -74,23 +79,14 @@ def _article(
     subtitle: int | None,
 ) -> Draft:
     """Build an article draft spanning [head, end]; lines before the dateline not titled are metadata."""
-    roles = []
-    for i in range(head, end + 1):
-        if is_blank(lines[i]):
-            roles.append("blank")
-        elif i == title:
-            roles.append("post_title")
-        elif i == subtitle:
-            roles.append("post_subtitle")
-        elif i < dateline:
-            roles.append("post_metadata")
-        else:
-            roles.append("post_body")
+    roles = article_roles(
+        lines, head, end, title=title, subtitle=subtitle, is_metadata=lambda i: i < dateline
+    )
     reading = _dateline_reading(lines[dateline], anchor)
     return Draft(
-        kind="article",
+        kind=RecordKind.ARTICLE,
         lines=tuple(lines[head : end + 1]),
-        roles=tuple(roles),
+        roles=roles,
         title=lines[title].text if title is not None else None,
         subtitle=lines[subtitle].text if subtitle is not None else None,
         published_date=reading.value,
@@ -99,13 +95,17 @@ def _article(
     )
 
 
-def _header_above(lines: Sequence[SourceLine], dateline: int, floor: int):
+def _header_above(
+    lines: Sequence[SourceLine], dateline: int, floor: int
+) -> tuple[int, int | None, int | None]:
     """Find an article's header lines above its dateline, never reaching below `floor`.
 
     Walking up: blank lines and photo credits, then at most two lines without sentence-final
     punctuation (subheading, headline). Returns (first header index, title index, subtitle index).
     """
-    i, captions, titled = dateline - 1, [], []
+    i = dateline - 1
+    captions: list[int] = []
+    titled: list[int] = []
     while i >= floor and (is_blank(lines[i]) or _is_credit(lines[i].text)):
         captions.append(i)
         i -= 1
@@ -119,15 +119,16 @@ def _header_above(lines: Sequence[SourceLine], dateline: int, floor: int):
         titled.append(i)
         i -= 1
     titled.reverse()
+    title: int | None = None
+    subtitle: int | None = None
     if len(titled) == 2:
         title, subtitle = titled
     elif len(titled) == 1:
         lone = titled[0]
-        title, subtitle = (
-            (None, lone) if len(lines[lone].text) > MAX_HEADLINE_CHARS else (lone, None)
-        )
-    else:
-        title = subtitle = None
+        if len(lines[lone].text) > MAX_HEADLINE_CHARS:
+            subtitle = lone
+        else:
+            title = lone
     first = titled[0] if titled else (min(captions) if captions else dateline)
     while first < dateline and is_blank(lines[first]):
         first += 1
@@ -146,7 +147,7 @@ def parse_dump(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
             "this does not look like a TASS article dump; check its declared format",
         )
     parsed = ParsedFile()
-    parsed.mark(lines[:1], "scraper_header")
+    parsed.mark(lines[:1], LineCategory.SCRAPER_HEADER)
     heads = [
         _header_above(lines, d, datelines[k - 1] + 1 if k else 1) for k, d in enumerate(datelines)
     ]
@@ -159,13 +160,13 @@ def parse_dump(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
             "text before the first article's headline",
             "check the dump; every article needs a /TASS/ dateline",
         )
-    parsed.mark(lines[1:first_head], "blank")
+    parsed.mark(lines[1:first_head], LineCategory.BLANK)
     for k, d in enumerate(datelines):
         head, title, subtitle = heads[k]
         limit = heads[k + 1][0] - 1 if k + 1 < len(datelines) else len(lines) - 1
         end = _trim_blank_tail(lines, d, limit)
         parsed.drafts.append(_article(lines, head, d, end, anchor, title, subtitle))
-        parsed.mark(lines[end + 1 : limit + 1], "blank")
+        parsed.mark(lines[end + 1 : limit + 1], LineCategory.BLANK)
     return parsed
 
 
@@ -173,16 +174,16 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
     """Parse one TASS article page with its template debris and "Read more" teasers."""
     anchor = _read_header(lines, ctx)
     parsed = ParsedFile()
-    parsed.mark(lines[:1], "scraper_header")
+    parsed.mark(lines[:1], LineCategory.SCRAPER_HEADER)
     i = 1
     while i < len(lines):
         text = lines[i].text.strip()
         if not text:
-            parsed.mark([lines[i]], "blank")
+            parsed.mark([lines[i]], LineCategory.BLANK)
         elif TEMPLATE_DEBRIS.search(text):
-            parsed.mark([lines[i]], "template_debris")
+            parsed.mark([lines[i]], LineCategory.TEMPLATE_DEBRIS)
         elif PAGE_NAVIGATION.match(text):
-            parsed.mark([lines[i]], "page_navigation")
+            parsed.mark([lines[i]], LineCategory.PAGE_NAVIGATION)
         else:
             break
         i += 1
@@ -213,11 +214,11 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
         )
     end = _trim_blank_tail(lines, dateline, teasers_from - 1)
     parsed.drafts.append(_article(lines, title, dateline, end, anchor, title, subtitle))
-    parsed.mark(lines[end + 1 : teasers_from], "blank")
+    parsed.mark(lines[end + 1 : teasers_from], LineCategory.BLANK)
     j = teasers_from
     while j < len(lines):
         if is_blank(lines[j]):
-            parsed.mark([lines[j]], "blank")
+            parsed.mark([lines[j]], LineCategory.BLANK)
             j += 1
             continue
         triple = lines[j : j + 3]
@@ -234,9 +235,9 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
             )
         parsed.drafts.append(
             Draft(
-                kind="link_teaser",
+                kind=RecordKind.LINK_TEASER,
                 lines=tuple(triple),
-                roles=("post_title", "post_body", "link_anchor"),
+                roles=(LineCategory.POST_TITLE, LineCategory.POST_BODY, LineCategory.LINK_ANCHOR),
                 title=triple[0].text,
             )
         )

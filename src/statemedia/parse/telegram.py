@@ -13,12 +13,13 @@ from collections.abc import Sequence
 
 from statemedia.parse import FileContext, ParsedFile, fail, is_blank
 from statemedia.parse.dates import read_anniversary_date
+from statemedia.parse.markers import PLACEHOLDERS
 from statemedia.records import Draft, SourceLine
+from statemedia.vocab import LineCategory, RecordKind
 
 FORWARDED_FROM = re.compile(
     r"^Forwarded from\s+(?P<channel>\S.*?)\s*$"
 )  # \s: 004 has a no-break space
-PLACEHOLDERS = frozenset({"Please open Telegram to view this post", "VIEW IN TELEGRAM"})
 CHANNEL_COUNT = re.compile(r"^[\d.,]+[KM]? (subscribers|members|photos|videos|files|links)$")
 DOWNLOAD_TELEGRAM = "Download Telegram"
 # How the MFA channel opens a post: remarks, articles, event reports, live streams, flags.
@@ -28,13 +29,15 @@ POST_OPENERS = ("🎙", "✍", "🔴 #LIVE", "🗓", "📄 Article", "⚡", "�
 POST_ENDERS = re.compile(r"^(?:📄\s*)?Read in full$|^🔴 Ruptly$|^(?:#\w+\s*)+$")
 
 
-def _draft(lines: Sequence[SourceLine], roles: list[str], forwarded_from: str | None) -> Draft:
+def _draft(
+    lines: Sequence[SourceLine], roles: list[LineCategory], forwarded_from: str | None
+) -> Draft:
     body = "\n".join(
-        line.text for line, role in zip(lines, roles, strict=True) if role == "post_body"
+        line.text for line, role in zip(lines, roles, strict=True) if role == LineCategory.POST_BODY
     )
     reading = read_anniversary_date(body)
     return Draft(
-        kind="telegram_post",
+        kind=RecordKind.TELEGRAM_POST,
         lines=tuple(lines),
         roles=tuple(roles),
         published_date=reading.value,
@@ -71,7 +74,7 @@ def parse_forwards(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
     i, n = 0, len(lines)
     while i < n:
         if is_blank(lines[i]):
-            parsed.mark([lines[i]], "blank")
+            parsed.mark([lines[i]], LineCategory.BLANK)
             i += 1
             continue
         start, forwarded_from = i, None
@@ -101,13 +104,13 @@ def parse_forwards(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
         roles = []
         for k in range(start, end + 1):
             if is_blank(lines[k]):
-                roles.append("blank")
+                roles.append(LineCategory.BLANK)
             elif k == start and forwarded_from is not None:
-                roles.append("post_metadata")
+                roles.append(LineCategory.POST_METADATA)
             elif k <= end_body:
-                roles.append("post_body")
+                roles.append(LineCategory.POST_BODY)
             else:
-                roles.append("repeated_body")
+                roles.append(LineCategory.REPEATED_BODY)
         parsed.drafts.append(_draft(lines[start : end + 1], roles, forwarded_from))
         i = end + 1
     return parsed
@@ -141,7 +144,7 @@ def parse_web_preview(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFi
     texts = [line.text.strip() for line in lines]
     parsed = ParsedFile()
     header_end = _channel_header_end(texts)
-    parsed.mark(lines[:header_end], "channel_header")
+    parsed.mark(lines[:header_end], LineCategory.CHANNEL_HEADER)
     groups: list[list[int]] = []
     current: list[int] = []
     for i in range(header_end, len(lines)):
@@ -156,7 +159,7 @@ def parse_web_preview(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFi
             if current:
                 current.append(i)
             else:
-                parsed.mark([lines[i]], "blank")
+                parsed.mark([lines[i]], LineCategory.BLANK)
             continue
         previous = texts[current[-1]] if current else ""
         if previous and previous not in PLACEHOLDERS and _starts_post(previous, texts[i]):
@@ -167,16 +170,16 @@ def parse_web_preview(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFi
         groups.append(current)
     for group in groups:
         while group and not texts[group[-1]]:
-            parsed.mark([lines[group.pop()]], "blank")
+            parsed.mark([lines[group.pop()]], LineCategory.BLANK)
         if not group:
             continue
         content = [k for k in group if texts[k] not in PLACEHOLDERS]
         opening = content[0] if content else None
         match = FORWARDED_FROM.match(texts[opening]) if opening is not None else None
         roles = [
-            "blank"
+            LineCategory.BLANK
             if not texts[k]
-            else ("post_metadata" if k == opening and match else "post_body")
+            else (LineCategory.POST_METADATA if k == opening and match else LineCategory.POST_BODY)
             for k in group
         ]
         parsed.drafts.append(

@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from statemedia.parse import FileContext, ParsedFile, fail, is_blank, line_finder
-from statemedia.parse.dates import UNKNOWN, DateReading
-from statemedia.parse.jsonl import read_timestamp
+from statemedia.parse import FileContext, MessageWalk, ParsedFile, fail
+from statemedia.parse.dates import UNKNOWN, DateReading, read_timestamp
 from statemedia.records import Draft, SourceLine
+from statemedia.vocab import DateConfidence, LineCategory, RecordKind
 
 CHANNEL_TYPES = frozenset({"public_channel", "private_channel"})
 # A JSON string (escapes included), or one structural character; everything else is skipped.
@@ -106,21 +106,20 @@ def message_date(message: dict[str, Any]) -> DateReading:
     if message.get("edited_unixtime") or message.get("edited"):
         # The text is the edited version; the publication date is still the original one.
         evidence += f"; edited {message.get('edited_unixtime') or message.get('edited')}"
-    return DateReading(reading.value, "stated", evidence)
+    return DateReading(reading.value, DateConfidence.STATED, evidence)
 
 
 def _roles(
-    span: MessageSpan,
-    first: int,
-    last: int,
-    line_of: Callable[[int], int],
-    lines: Sequence[SourceLine],
-) -> tuple[str, ...]:
+    span: MessageSpan, first: int, last: int, line_of: Callable[[int], int]
+) -> dict[int, LineCategory]:
     """Per line of a message: its text field's lines are the body, the entity copy is repeated."""
-    roles = {k: "post_metadata" for k in range(first, last + 1)}
+    roles = {k: LineCategory.POST_METADATA for k in range(first, last + 1)}
     keys = [key for key, _ in span.keys]
     body_key = "text" if "text" in keys else "text_entities"
-    for wanted, role in (("text_entities", "repeated_body"), (body_key, "post_body")):
+    for wanted, role in (
+        ("text_entities", LineCategory.REPEATED_BODY),
+        (body_key, LineCategory.POST_BODY),
+    ):
         for k, (key, offset) in enumerate(span.keys):
             if key != wanted:
                 continue
@@ -128,7 +127,7 @@ def _roles(
             key_line = line_of(offset)
             for n in range(key_line, max(key_line, line_of(following) - 1) + 1):
                 roles[n] = role
-    return tuple("blank" if is_blank(lines[k]) else roles[k] for k in range(first, last + 1))
+    return roles
 
 
 def parse_export(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
@@ -166,42 +165,32 @@ def parse_export(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
             "only public_channel and private_channel exports are channel messaging",
         )
     spans, messages = message_spans(text), root["messages"]
-    if len(spans) != len(messages):
-        raise fail(
-            ctx,
-            None,
-            f"located {len(spans)} message objects but the JSON holds {len(messages)}",
-            "a parser bug or an unusual layout; please report it with this file",
-        )
-    line_of = line_finder(lines)  # character offset -> 0-based line index
-
-    parsed = ParsedFile()
-    taken = -1
+    walk = MessageWalk.start(
+        lines,
+        ctx,
+        agree=len(spans) == len(messages),
+        mismatch=f"located {len(spans)} message objects but the JSON holds {len(messages)}",
+    )
     for span, message in zip(spans, messages, strict=True):
-        first, last = line_of(span.start), line_of(span.end)
-        if first <= taken:
-            raise fail(
-                ctx,
-                lines[first],
-                "two messages share a line, so lines cannot name one message",
-                "use the export exactly as Telegram Desktop wrote it (one field per line)",
-            )
-        parsed.mark([x for x in lines[taken + 1 : first] if is_blank(x)], "blank")
-        parsed.mark([x for x in lines[taken + 1 : first] if not is_blank(x)], "export_structure")
-        taken = last
+        first, last = walk.line_of(span.start), walk.line_of(span.end)
+        walk.take(
+            first,
+            last,
+            overlap="two messages share a line, so lines cannot name one message",
+            advice="use the export exactly as Telegram Desktop wrote it (one field per line)",
+        )
         if not isinstance(message, dict) or "id" not in message:
             raise fail(ctx, lines[first], "a message without an id", "re-export the channel")
         if message.get("type") == "service":  # pinned, photo changed, channel created: no post
-            parsed.mark(lines[first : last + 1], "service_message")
-            parsed.service_ids.append(f"{channel}/{message['id']}")
+            walk.service(first, last, f"{channel}/{message['id']}")
             continue
         reading = message_date(message)
         forwarded = message.get("forwarded_from")
-        parsed.drafts.append(
+        walk.parsed.drafts.append(
             Draft(
-                kind="telegram_post",
+                kind=RecordKind.TELEGRAM_POST,
                 lines=tuple(lines[first : last + 1]),
-                roles=_roles(span, first, last, line_of, lines),
+                roles=walk.roles(first, last, _roles(span, first, last, walk.line_of)),
                 published_date=reading.value,
                 date_confidence=reading.confidence,
                 date_evidence=reading.evidence,
@@ -211,6 +200,4 @@ def parse_export(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
                 text=message_text(message),
             )
         )
-    parsed.mark([x for x in lines[taken + 1 :] if is_blank(x)], "blank")
-    parsed.mark([x for x in lines[taken + 1 :] if not is_blank(x)], "export_structure")
-    return parsed
+    return walk.finish()

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from statemedia.parse import FileContext, ParsedFile, fail, is_blank, line_finder
-from statemedia.parse.dates import UNKNOWN, DateReading
-from statemedia.parse.jsonl import read_timestamp
+from statemedia.parse import FileContext, MessageWalk, ParsedFile, fail
+from statemedia.parse.dates import UNKNOWN, DateReading, read_timestamp
 from statemedia.records import Draft, SourceLine
+from statemedia.vocab import DateConfidence, LineCategory, RecordKind
 
 MESSAGE = "div.tgme_widget_message[data-post]"
 # The same elements found in the raw text, for their offsets (selectolax keeps no source positions).
@@ -28,6 +28,7 @@ _MESSAGE_TAG = re.compile(
 _TEXT_TAG = re.compile(r'<div\b[^>]*?\bclass="(?:[^"]*\s)?js-message_text(?:\s[^"]*)?"')
 _DIV = re.compile(r"<(/?)div\b", re.IGNORECASE)
 _SPACE_RUN = re.compile(r"\s+")
+SERVICE_CLASS = "service_message"  # t.me's CSS class of a service message (pin, photo change)
 _VERBATIM = frozenset({"pre", "code"})  # whitespace inside is the author's, not markup layout
 
 
@@ -72,7 +73,7 @@ def message_date(message: LexborNode) -> DateReading:
     reading = read_timestamp(raw) if raw else None
     if reading is None:
         return UNKNOWN
-    return DateReading(reading.value, "stated", f'<time datetime="{raw}">')
+    return DateReading(reading.value, DateConfidence.STATED, f'<time datetime="{raw}">')
 
 
 def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
@@ -81,35 +82,26 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
     nodes = LexborHTMLParser(text).css(MESSAGE)
     tags = list(_MESSAGE_TAG.finditer(text))
     posts = [node.attributes.get("data-post") or "" for node in nodes]
-    if posts != [match.group(1) or match.group(2) for match in tags]:
-        raise fail(
-            ctx,
-            None,
-            f"found {len(nodes)} messages in the HTML but {len(tags)} message tags in the text",
-            "a parser bug or an unusual layout; please report it with this file",
-        )
-    line_of = line_finder(lines)  # character offset -> 0-based line index
-
-    parsed = ParsedFile()
-    taken = -1
+    walk = MessageWalk.start(
+        lines,
+        ctx,
+        agree=posts == [match.group(1) or match.group(2) for match in tags],
+        mismatch=f"found {len(nodes)} messages in the HTML but {len(tags)} message tags in the text",
+    )
+    line_of = walk.line_of
     for k, (node, tag) in enumerate(zip(nodes, tags, strict=True)):
         first = line_of(tag.start())
-        if first <= taken:
-            raise fail(
-                ctx,
-                lines[first],
-                "two messages start on one line, so lines cannot name one message",
-                "use the page exactly as t.me served it",
-            )
         # The next message often opens on the line where this one closes ("</div></div><div …"):
         # that line belongs to the message it opens.
         last = line_of(closing_div(text, tag.start()))
         if k + 1 < len(tags):
             last = min(last, line_of(tags[k + 1].start()) - 1)
-        outside = lines[taken + 1 : first]
-        parsed.mark([x for x in outside if is_blank(x)], "blank")
-        parsed.mark([x for x in outside if not is_blank(x)], "export_structure")
-        taken = last
+        walk.take(
+            first,
+            last,
+            overlap="two messages start on one line, so lines cannot name one message",
+            advice="use the page exactly as t.me served it",
+        )
         post = posts[k]
         channel, _, number = post.partition("/")
         if not channel or not number.isdigit():
@@ -119,27 +111,24 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
                 f'data-post="{post}" is not "<channel>/<message id>"',
                 "save the page from https://t.me/s/<channel>",
             )
-        if "service_message" in (node.attributes.get("class") or "").split():
-            parsed.mark(lines[first : last + 1], "service_message")
-            parsed.service_ids.append(post)
+        if SERVICE_CLASS in (node.attributes.get("class") or "").split():
+            walk.service(first, last, post)
             continue
-        roles = {n: "post_metadata" for n in range(first, last + 1)}
+        roles = {n: LineCategory.POST_METADATA for n in range(first, last + 1)}
         text_node = node.css_first(".js-message_text")
         span_end = lines[last].char_start + len(lines[last].text)
         found = _TEXT_TAG.search(text, tag.start(), span_end)
         if found is not None:
             for n in range(line_of(found.start()), line_of(closing_div(text, found.start())) + 1):
                 if n in roles:
-                    roles[n] = "post_body"
+                    roles[n] = LineCategory.POST_BODY
         forwarded = node.css_first(".tgme_widget_message_forwarded_from_name")
         reading = message_date(node)
-        parsed.drafts.append(
+        walk.parsed.drafts.append(
             Draft(
-                kind="telegram_post",
+                kind=RecordKind.TELEGRAM_POST,
                 lines=tuple(lines[first : last + 1]),
-                roles=tuple(
-                    "blank" if is_blank(lines[n]) else roles[n] for n in range(first, last + 1)
-                ),
+                roles=walk.roles(first, last, roles),
                 published_date=reading.value,
                 date_confidence=reading.confidence,
                 date_evidence=reading.evidence,
@@ -151,6 +140,4 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
                 text=element_text(text_node) if text_node is not None else "",
             )
         )
-    parsed.mark([x for x in lines[taken + 1 :] if is_blank(x)], "blank")
-    parsed.mark([x for x in lines[taken + 1 :] if not is_blank(x)], "export_structure")
-    return parsed
+    return walk.finish()

@@ -7,14 +7,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from statemedia.config import ProjectInfo
 from statemedia.errors import ReleaseError
+from statemedia.fileio import read_text
 from statemedia.release.layout import parse_version
-from statemedia.vocab import REPO_ROOT, annotation_schema, post_schema
+from statemedia.release.manifest import FileEntry, Manifest
+from statemedia.release.schema import Column, columns
+from statemedia.vocab import REPO_ROOT, Table, annotation_schema, post_schema
 
 CROISSANT_1_0 = "http://mlcommons.org/croissant/1.0"
 
@@ -62,39 +67,34 @@ CONTEXT: dict[str, Any] = {
 PARQUET = "application/x-parquet"
 
 TABLE_DESCRIPTIONS = {
-    "train": "Training split: articles and Telegram posts.",
-    "validation": "Validation split: articles and Telegram posts.",
-    "test": "Test split: articles and Telegram posts.",
-    "link_teasers": (
+    Table.TRAIN: "Training split: articles and Telegram posts.",
+    Table.VALIDATION: "Validation split: articles and Telegram posts.",
+    Table.TEST: "Test split: articles and Telegram posts.",
+    Table.ANNOTATIONS: "Human annotations under pseudonyms, stored apart from the text.",
+    Table.LINK_TEASERS: (
         "Navigation teasers ('Read more' links: headline plus one-line summary, no article body), "
         "kept apart from the splits."
     ),
 }
 
 
-def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
-    ref = node.get("$ref")
-    return root["$defs"][ref.removeprefix("#/$defs/")] if ref else node
+_CROISSANT_TYPES = {
+    "string": "sc:Text",
+    "date": "sc:Date",
+    "integer": "sc:Integer",
+    "number": "sc:Float",
+    "boolean": "sc:Boolean",
+}
 
 
-def _kind(node: dict[str, Any]) -> str:
-    kinds = node["type"] if isinstance(node["type"], list) else [node["type"]]
-    return next(k for k in kinds if k != "null")
+def _scalar_type(column: Column) -> str:
+    if column.kind not in _CROISSANT_TYPES:
+        raise ValueError(f"no Croissant dataType for column kind {column.kind!r}")
+    return _CROISSANT_TYPES[column.kind]
 
 
-def _scalar_type(node: dict[str, Any]) -> str:
-    kind = _kind(node)
-    if kind == "string":
-        return "sc:Date" if node.get("format") == "date" else "sc:Text"
-    types = {"integer": "sc:Integer", "number": "sc:Float", "boolean": "sc:Boolean"}
-    if kind not in types:
-        raise ValueError(f"no Croissant dataType for JSON Schema type {kind!r}")
-    return types[kind]
-
-
-def _description(node: dict[str, Any]) -> str:
-    text = node.get("description", "")
-    values = node.get("enum")
+def _description(column: Column) -> str:
+    text, values = column.description, column.enum
     # Closed vocabularies are expanded into `enum` by post_schema(); name the values unless the
     # schema's own description already does.
     if values and not all(v in text for v in values):
@@ -102,9 +102,9 @@ def _description(node: dict[str, Any]) -> str:
     return text
 
 
-def _field_head(field_id: str, name: str, node: dict[str, Any]) -> dict[str, Any]:
-    head: dict[str, Any] = {"@type": "cr:Field", "@id": field_id, "name": name}
-    description = _description(node)
+def _field_head(field_id: str, column: Column) -> dict[str, Any]:
+    head: dict[str, Any] = {"@type": "cr:Field", "@id": field_id, "name": column.name}
+    description = _description(column)
     if description:
         head["description"] = description
     return head
@@ -129,29 +129,28 @@ def record_set_fields(
     parent's id at the top of the record, so anything nested one level deeper (e.g.
     `duplicates[].provenance`) would come out detached from its parent: such paths are left out.
     """
-    schema = schema or post_schema()
     fields, omitted = [], []
-    for name, raw in schema["properties"].items():
-        node = _resolve(raw, schema)
-        field = _field_head(f"{record_set}/{name}", name, node)
-        item = node
-        if _kind(node) == "array":
+    for column in columns(schema or post_schema()):
+        name = column.name
+        field = _field_head(f"{record_set}/{name}", column)
+        item = column
+        if column.kind == "list":
+            assert column.item is not None
             field["repeated"] = True
-            item = _resolve(node["items"], schema)
-        if _kind(item) != "object":
+            item = column.item
+        if item.kind != "struct":
             field["dataType"] = _scalar_type(item)
             field["source"] = _source(file_id, name, None)
             fields.append(field)
             continue
         sub_fields = []
-        for child_name, child_raw in item["properties"].items():
-            child = _resolve(child_raw, schema)
-            if _kind(child) in ("object", "array"):
-                omitted.append(f"{name}{'[]' if field.get('repeated') else ''}.{child_name}")
+        for child in item.fields:
+            if child.kind in ("struct", "list"):
+                omitted.append(f"{name}{'[]' if field.get('repeated') else ''}.{child.name}")
                 continue
-            sub = _field_head(f"{record_set}/{name}/{child_name}", child_name, child)
+            sub = _field_head(f"{record_set}/{name}/{child.name}", child)
             sub["dataType"] = _scalar_type(child)
-            sub["source"] = _source(file_id, name, f"$.{child_name}")
+            sub["source"] = _source(file_id, name, f"$.{child.name}")
             sub_fields.append(sub)
         field["subField"] = sub_fields
         fields.append(field)
@@ -161,8 +160,8 @@ def record_set_fields(
 def _citation() -> dict[str, Any]:
     path = REPO_ROOT / "CITATION.cff"
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
+        return yaml.safe_load(read_text(path, ReleaseError))
+    except yaml.YAMLError as err:
         raise ReleaseError(f"{path}: cannot read citation metadata: {err}") from err
 
 
@@ -198,73 +197,74 @@ def _creators(citation: dict[str, Any]) -> list[dict[str, str]]:
     return out
 
 
-def _counts(mapping: dict[str, Any]) -> str:
+def _counts(mapping: Mapping[str, Any]) -> str:
     return ", ".join(f"{k} {v}" for k, v in mapping.items()) if mapping else "none"
 
 
-def _preprocessing(manifest: dict[str, Any]) -> list[str]:
-    versions = manifest.get("versions", {})
-    stages = manifest.get("stage_counts", {})
-    config = manifest.get("config", {})
-    parse, clean = stages.get("parse", {}), stages.get("clean", {})
-    dedup, split = stages.get("dedup", {}), stages.get("split", {})
-    dcfg, scfg = config.get("dedup", {}), config.get("split", {})
+def _preprocessing(manifest: Manifest) -> list[str]:
+    versions, stages, config = manifest.versions, manifest.stage_counts, manifest.config
+    parse, clean, dedup = stages.parse, stages.clean, stages.dedup
+    dcfg, scfg = config.dedup, config.split
     return [
         "Raw seed files are declared with their sha256 in seeds/manifest.toml and never modified; "
-        f"one parser per format ({', '.join(versions.get('parsers', []))}) splits them into "
-        f"records: {parse.get('records', '?')} records from {parse.get('files', '?')} files. "
+        f"one parser per format ({', '.join(versions.parsers)}) splits them into "
+        f"records: {parse.records} records from {parse.files} files. "
         "Every raw line gets a category; the per-file line account is in manifest.json.",
-        f"Cleaning ({versions.get('clean', '?')}): placeholders and link anchors removed, repeated "
+        f"Cleaning ({versions.clean}): placeholders and link anchors removed, repeated "
         "bodies collapsed, Unicode NFC, whitespace normalised. "
-        f"Kept {clean.get('kept', '?')} of {clean.get('seen', '?')} records "
-        f"(by kind: {_counts(clean.get('kept_by_kind', {}))}); dropped: "
-        f"{_counts(clean.get('dropped', {}))}; records with lines removed: "
-        f"{_counts(clean.get('records_with_lines_removed', {}))}.",
-        f"Deduplication ({versions.get('dedup', '?')}): exact duplicates, then MinHash/LSH "
-        f"candidates ({dcfg.get('shingle_words', '?')}-word shingles, {dcfg.get('num_perm', '?')} "
-        f"permutations, {dcfg.get('bands', '?')} bands of {dcfg.get('rows', '?')} rows) verified "
-        f"by exact Jaccard >= {dcfg.get('threshold', '?')}. Kept {dedup.get('kept', '?')} of "
-        f"{dedup.get('seen', '?')}; removed: {_counts(dedup.get('removed', {}))}. Each removed "
+        f"Kept {clean.kept} of {clean.seen} records "
+        f"(by kind: {_counts(clean.kept_by_kind)}); dropped: "
+        f"{_counts(clean.dropped)}; records with lines removed: "
+        f"{_counts(clean.records_with_lines_removed)}.",
+        f"Deduplication ({versions.dedup}): exact duplicates, then MinHash/LSH "
+        f"candidates ({dcfg.shingle_words}-word shingles, {dcfg.num_perm} "
+        f"permutations, {dcfg.bands} bands of {dcfg.rows} rows) verified "
+        f"by exact Jaccard >= {dcfg.threshold}. Kept {dedup.kept} of "
+        f"{dedup.seen}; removed: {_counts(dedup.removed)}. Each removed "
         "copy is recorded in the kept row's `duplicates`.",
-        f"Split ({versions.get('split', '?')}): sha256 of the seed '{scfg.get('seed', '?')}' and "
-        f"the duplicate cluster id, target ratios {scfg.get('train', '?')} / "
-        f"{scfg.get('validation', '?')} / {scfg.get('test', '?')}; released posts never change "
-        f"split. Rows: {_counts(split)}.",
+        f"Split ({versions.split}): sha256 of the seed '{scfg.seed}' and "
+        f"the duplicate cluster id, target ratios {scfg.train} / "
+        f"{scfg.validation} / {scfg.test}; released posts never change "
+        f"split. Rows: {_counts(stages.split)}.",
     ]
 
 
-def _annotation_protocol(manifest: dict[str, Any]) -> str:
-    if not manifest.get("annotations"):
+def _annotation_protocol(manifest: Manifest) -> str:
+    if not manifest.has_labels:
         return "No human labels yet: this release contains no topic or stance labels."
     return (
-        "This release includes human labels, stored apart from the text and keyed by post_id; "
-        "the label scheme and codebook are in annotation/GUIDELINES.md and the tallies in "
-        "DATACARD.md, section 7."
+        f"This release includes {manifest.rows(Table.ANNOTATIONS)} human annotations (the "
+        "`annotations` record set, annotators under pseudonyms), stored apart from the text and "
+        "keyed by post_id, and gold labels in the posts' label_* columns; the label scheme and "
+        "codebook are in annotation/GUIDELINES.md and the tallies in DATACARD.md, section 7. "
+        "Machine pre-annotations are never published."
     )
 
 
-def _check_files(release_dir: Path, files: list[dict[str, Any]]) -> None:
+def _check_files(release_dir: Path, files: tuple[FileEntry, ...]) -> None:
     # Describe only files that are really there; hashes are `statemedia verify`'s job.
     for entry in files:
-        path = release_dir / entry["path"]
+        path = release_dir / entry.path
         if not path.is_file():
             raise ReleaseError(f"{path}: listed in the manifest but missing")
-        if path.stat().st_size != entry["bytes"]:
+        if path.stat().st_size != entry.bytes:
             raise ReleaseError(
-                f"{path}: {path.stat().st_size} bytes != manifest {entry['bytes']}; "
+                f"{path}: {path.stat().st_size} bytes != manifest {entry.bytes}; "
                 "run `statemedia verify`"
             )
 
 
-def croissant_metadata(release_dir: Path, manifest: dict[str, Any], version: str) -> dict[str, Any]:
+def croissant_metadata(
+    release_dir: Path, manifest: Manifest, version: str, project: ProjectInfo
+) -> dict[str, Any]:
     """The Croissant 1.0 JSON-LD document of one release, as a dict."""
     folder_version = parse_version(version)
-    if manifest.get("version") != folder_version:
+    if manifest.version != folder_version:
         raise ReleaseError(
-            f"{release_dir}: manifest version {manifest.get('version')!r} != {folder_version!r}"
+            f"{release_dir}: manifest version {manifest.version!r} != {folder_version!r}"
         )
     plain_version = folder_version.removeprefix("v")
-    files = manifest["files"]
+    files = manifest.files
     _check_files(release_dir, files)
     schema = post_schema()
     citation = _citation()
@@ -272,14 +272,14 @@ def croissant_metadata(release_dir: Path, manifest: dict[str, Any], version: str
     distribution = [
         {
             "@type": "cr:FileObject",
-            "@id": entry["path"],
-            "name": entry["path"],
-            "description": f"Table '{entry['table']}': {entry['rows']} rows.",
+            "@id": entry.path,
+            "name": entry.path,
+            "description": f"Table '{entry.table}': {entry.rows} rows.",
             # Relative to croissant.json, which sits next to the Parquet files.
-            "contentUrl": entry["path"],
-            "contentSize": f"{entry['bytes']} B",
+            "contentUrl": entry.path,
+            "contentSize": f"{entry.bytes} B",
             "encodingFormat": PARQUET,
-            "sha256": entry["sha256"],
+            "sha256": entry.sha256,
         }
         for entry in files
     ]
@@ -287,18 +287,18 @@ def croissant_metadata(release_dir: Path, manifest: dict[str, Any], version: str
     record_sets = []
     for entry in files:
         # A RecordSet with no records only confuses loaders (as for the HF card's splits).
-        if not entry["rows"]:
+        if not entry.rows:
             continue
-        table = entry["table"]
-        is_annotations = table == "annotations"
+        table = entry.table
+        is_annotations = table == Table.ANNOTATIONS
         table_schema = annotation_schema() if is_annotations else schema
-        fields, omitted = record_set_fields(table, entry["path"], table_schema)
-        description = TABLE_DESCRIPTIONS.get(table, f"Table '{table}'.")
+        fields, omitted = record_set_fields(table, entry.path, table_schema)
+        description = TABLE_DESCRIPTIONS[table]
         description += (
-            f" {entry['rows']} rows, one per human annotation; columns follow "
+            f" {entry.rows} rows, one per human annotation; columns follow "
             "schema/annotation.schema.json."
             if is_annotations
-            else f" {entry['rows']} rows, one per post; columns follow schema/post.schema.json."
+            else f" {entry.rows} rows, one per post; columns follow schema/post.schema.json."
         )
         if omitted:
             description += (
@@ -320,9 +320,9 @@ def croissant_metadata(release_dir: Path, manifest: dict[str, Any], version: str
             }
         )
 
-    rows = {entry["table"]: entry["rows"] for entry in files}
-    sources = sorted({i["source"] for i in manifest.get("inputs", [])})
-    languages = sorted({i["language"] for i in manifest.get("inputs", [])})
+    rows = {str(entry.table): entry.rows for entry in files}
+    sources = sorted({i.source for i in manifest.inputs})
+    languages = sorted({i.language for i in manifest.inputs})
     return {
         "@context": CONTEXT,
         "@type": "sc:Dataset",
@@ -338,7 +338,8 @@ def croissant_metadata(release_dir: Path, manifest: dict[str, Any], version: str
         ),
         "conformsTo": CROISSANT_1_0,
         "version": plain_version,
-        **({"datePublished": manifest["date_released"]} if manifest.get("date_released") else {}),
+        **({"datePublished": manifest.date_released} if manifest.date_released else {}),
+        **({"url": project.homepage} if project.homepage else {}),
         "license": {
             "@type": "sc:CreativeWork",
             "name": "other: third-party news text",
@@ -360,7 +361,7 @@ def croissant_metadata(release_dir: Path, manifest: dict[str, Any], version: str
             "seeds/ and declared with sha256, source, platform and format in seeds/manifest.toml. "
             "Who collected them, when, with which tool, from which URLs and under which selection "
             "criteria is unknown; seed metadata is unverified. "
-            f"{len(manifest.get('inputs', []))} raw files are used in this release."
+            f"{len(manifest.inputs)} raw files are used in this release."
         ),
         "rai:dataCollectionType": ["Web Scraping"],
         "rai:dataPreprocessingProtocol": _preprocessing(manifest),
@@ -404,13 +405,21 @@ def croissant_metadata(release_dir: Path, manifest: dict[str, Any], version: str
             "Semantic versioning adapted to data (MAJOR: rows removed, ids or schema changed; "
             "MINOR: rows, columns or labels added; PATCH: documentation only). Released versions "
             "are immutable and checksummed (manifest.json, `statemedia verify`); builds are "
-            "deterministic. Errata and takedown requests go through the project's issue tracker "
-            "and are fixed in a new release."
+            f"deterministic. Errata and takedown requests: {_contact(project)}; they are fixed "
+            "in a new release."
         ),
     }
 
 
-def render_croissant(release_dir: Path, manifest: dict[str, Any], version: str) -> str:
+def _contact(project: ProjectInfo) -> str:
+    if project.contact:
+        return project.contact
+    return "the maintainers have not published a contact address yet"
+
+
+def render_croissant(
+    release_dir: Path, manifest: Manifest, version: str, project: ProjectInfo
+) -> str:
     """The text of `croissant.json` for one release (deterministic: no clock, no absolute paths)."""
-    document = croissant_metadata(release_dir, manifest, version)
+    document = croissant_metadata(release_dir, manifest, version, project)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

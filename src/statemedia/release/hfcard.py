@@ -11,21 +11,22 @@ from typing import Any
 
 import yaml
 
-from statemedia.release.layout import read_manifest, release_versions
+from statemedia.config import ProjectInfo
+from statemedia.release.layout import MANIFEST, read_manifest, release_versions
 from statemedia.release.schema import card_features
-from statemedia.split import SPLITS
-from statemedia.vocab import annotation_schema
+from statemedia.vocab import SPLITS, Table, annotation_schema
 
+# Everything this card links to is inside dataset/ or an absolute URL from `[project]` in
+# statemedia.toml, so that dataset/ can be pushed to the Hub as a dataset repository as it is.
 CARD_BODY = """\
 # statemedia
 
-An annotated, versioned research corpus of Russian official foreign-policy messaging in English:
-the Russian Foreign Ministry's Telegram channel, TASS and Sputnik. Every row carries provenance down
-to the exact lines and sha256 of the raw file it came from.
+{summary}
 
-**Read [`DATACARD.md`](../DATACARD.md) before use**: it documents the sources and their context as
-state media, what was selected and removed, dates that are inferred rather than stated, biases and
-limitations, intended and out-of-scope uses, and how to cite.
+**Read the data card before use.** `DATACARD.md` documents the sources and their context as state
+media, what was selected and removed, dates that are inferred rather than stated, biases and
+limitations, intended and out-of-scope uses, and how to cite. It and `CHANGELOG.md` (changes
+between releases) are in the project's source repository: {repository}
 
 ```python
 from datasets import load_dataset
@@ -35,48 +36,81 @@ ds = load_dataset("path/to/statemedia/dataset", "{oldest}")  # a pinned release
 teasers = load_dataset("path/to/statemedia/dataset", "{newest}-link_teasers")
 ```
 
-Once human labels exist, a release also has a `<version>-annotations` config with the raw
-per-annotator rows under pseudonyms, and gold labels in the posts' `label_*` columns.
+{labels}
 
-Releases ({versions}) are immutable; each folder `data/<version>/` has a `manifest.json` with the
-sha256 and row count of every file, the input files' hashes, code and rule versions and stage counts
-(`statemedia verify` checks them). Changes between releases are listed in `CHANGELOG.md`.
+Releases are immutable: each folder `data/<version>/` has a `manifest.json` with the sha256 and
+row count of every file, the input files' hashes, code and rule versions and stage counts
+(`statemedia verify` checks them), and a `croissant.json` (MLCommons Croissant 1.0 with the
+Responsible AI fields). Releases in this folder:
+
+{releases}
+
+Corrections and takedown requests: {contact}
 """
 
+SUMMARY = {
+    False: (
+        "An annotation-ready, versioned research corpus of Russian official foreign-policy "
+        "messaging in English: the Russian Foreign Ministry's Telegram channel, TASS and Sputnik. "
+        "This release has no human labels yet. Every row carries provenance down to the exact "
+        "lines and sha256 of the raw file it came from."
+    ),
+    True: (
+        "A versioned research corpus of Russian official foreign-policy messaging in English "
+        "(the Russian Foreign Ministry's Telegram channel, TASS and Sputnik) with human topic and "
+        "stance labels. Every row carries provenance down to the exact lines and sha256 of the "
+        "raw file it came from."
+    ),
+}
 
-def _yaml_feature(feature: dict[str, Any]) -> dict[str, Any]:
-    if "dtype" in feature:
-        return {"dtype": feature["dtype"]}
-    if "list" in feature:
-        inner = feature["list"]
-        if "dtype" in inner:
-            return {"list": inner["dtype"]}
-        return {"list": _yaml_fields(inner["struct"])}
-    return {"struct": _yaml_fields(feature["struct"])}
+LABELS = {
+    False: (
+        "No release has human labels yet: the `label_*` columns exist and every post is "
+        "`unlabeled`. Once labels are published, a release also has a `<version>-annotations` "
+        "config with the raw per-annotator rows under pseudonyms."
+    ),
+    True: (
+        "Gold labels are in the posts' `label_*` columns (`label_status` says which posts are "
+        "resolved), and the `<version>-annotations` config holds the raw per-annotator rows "
+        "under pseudonyms."
+    ),
+}
 
 
-def _yaml_fields(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"name": f["name"], **_yaml_feature(f)} for f in fields]
+def project_route(project: ProjectInfo, field: str) -> str:
+    """The repository or contact address as Markdown, or a plain statement that none exists yet."""
+    value = getattr(project, field)
+    if value:
+        return f"<{value}>"
+    return (
+        "the maintainers have not published a public address yet (set `[project] "
+        f"{field}` in statemedia.toml)."
+    )
 
 
 def card_metadata(dataset_dir: Path) -> dict[str, Any]:
-    """The card's YAML metadata for every release under `dataset_dir`."""
+    """The card's YAML metadata for every release under `dataset_dir`.
+
+    Task categories and `annotations_creators` follow the newest release: text classification is
+    declared only once it has human labels.
+    """
     versions = release_versions(dataset_dir)
-    post_features = _yaml_fields(card_features())
-    annotation_features = _yaml_fields(card_features(annotation_schema()))
-    configs, infos = [], []
-    total_rows, has_labels = 0, False
+    post_features = card_features()
+    annotation_features = card_features(annotation_schema())
+    configs: list[dict[str, Any]] = []
+    infos: list[dict[str, Any]] = []
+    newest = read_manifest(dataset_dir / "data" / versions[-1])
     for version in reversed(versions):
         manifest = read_manifest(dataset_dir / "data" / version)
-        entries = {entry["table"]: entry for entry in manifest["files"]}
-        groups = (
+        entries = {entry.table: entry for entry in manifest.files}
+        groups: tuple[tuple[str, tuple[Table, ...], list[dict[str, Any]]], ...] = (
             (version, SPLITS, post_features),
-            (f"{version}-link_teasers", ("link_teasers",), post_features),
-            (f"{version}-annotations", ("annotations",), annotation_features),
+            (f"{version}-{Table.LINK_TEASERS}", (Table.LINK_TEASERS,), post_features),
+            (f"{version}-{Table.ANNOTATIONS}", (Table.ANNOTATIONS,), annotation_features),
         )
         for config_name, all_tables, features in groups:
             # `datasets` refuses a declared split with no rows, so an empty table is left out.
-            tables = [t for t in all_tables if t in entries and entries[t]["rows"]]
+            tables = [t for t in all_tables if t in entries and entries[t].rows]
             if not tables:
                 continue
             config: dict[str, Any] = {"config_name": config_name}
@@ -84,17 +118,17 @@ def card_metadata(dataset_dir: Path) -> dict[str, Any]:
                 config["default"] = True
             config["data_files"] = [
                 {
-                    "split": table if table in SPLITS else "train",
-                    "path": f"data/{version}/{entries[table]['path']}",
+                    "split": str(table) if table in SPLITS else str(Table.TRAIN),
+                    "path": f"data/{version}/{entries[table].path}",
                 }
                 for table in tables
             ]
             configs.append(config)
             splits = [
                 {
-                    "name": table if table in SPLITS else "train",
-                    "num_bytes": entries[table]["arrow_bytes"],
-                    "num_examples": entries[table]["rows"],
+                    "name": str(table) if table in SPLITS else str(Table.TRAIN),
+                    "num_bytes": entries[table].arrow_bytes,
+                    "num_examples": entries[table].rows,
                 }
                 for table in tables
             ]
@@ -103,27 +137,32 @@ def card_metadata(dataset_dir: Path) -> dict[str, Any]:
                     "config_name": config_name,
                     "features": features,
                     "splits": splits,
-                    "download_size": sum(entries[t]["bytes"] for t in tables),
-                    "dataset_size": sum(entries[t]["arrow_bytes"] for t in tables),
+                    "download_size": sum(entries[t].bytes for t in tables),
+                    "dataset_size": sum(entries[t].arrow_bytes for t in tables),
                 }
             )
-        if version == versions[-1]:
-            total_rows = sum(entries[t]["rows"] for t in SPLITS)
-            has_labels = entries.get("annotations", {}).get("rows", 0) > 0
+    tasks: dict[str, Any] = (
+        {
+            "task_categories": ["text-classification"],
+            "task_ids": ["topic-classification", "multi-class-classification"],
+        }
+        if newest.has_labels
+        else {}
+    )
     return {
         "pretty_name": "statemedia: Russian official foreign-policy messaging (MFA Telegram, TASS, Sputnik)",
         "language": ["en"],
         "license": "other",
         "license_name": "third-party-news-text",
         "license_details": "Texts remain the copyright of their publishers and are shared for "
-        "non-commercial research; code is MIT. See DATACARD.md, 'Legal and ethical notes'.",
+        "non-commercial research; code is MIT. See DATACARD.md, section 10 'Distribution, legal "
+        "and ethical notes'.",
         "multilinguality": "monolingual",
         "language_creators": ["found"],
-        "annotations_creators": ["expert-generated"] if has_labels else ["no-annotation"],
+        "annotations_creators": ["expert-generated"] if newest.has_labels else ["no-annotation"],
         "source_datasets": ["original"],
-        "task_categories": ["text-classification"],
-        "task_ids": ["topic-classification", "multi-class-classification"],
-        "size_categories": [_size_category(total_rows)],
+        **tasks,
+        "size_categories": [_size_category(newest.post_rows)],
         "tags": ["propaganda", "political-communication", "state-media", "telegram", "news"],
         "configs": configs,
         "dataset_info": infos,
@@ -143,11 +182,24 @@ def _size_category(rows: int) -> str:
     return "10M<n<100M"
 
 
-def render_card(dataset_dir: Path) -> str:
+def render_card(dataset_dir: Path, project: ProjectInfo) -> str:
     """The full text of `dataset/README.md`."""
     versions = release_versions(dataset_dir)
+    labelled = read_manifest(dataset_dir / "data" / versions[-1]).has_labels
     meta = yaml.safe_dump(
         card_metadata(dataset_dir), sort_keys=False, allow_unicode=True, width=100
     )
-    body = CARD_BODY.format(oldest=versions[0], newest=versions[-1], versions=", ".join(versions))
+    releases = "\n".join(
+        f"- `{v}`: [manifest](data/{v}/{MANIFEST}), [croissant](data/{v}/croissant.json)"
+        for v in reversed(versions)
+    )
+    body = CARD_BODY.format(
+        summary=SUMMARY[labelled],
+        repository=project_route(project, "homepage"),
+        oldest=versions[0],
+        newest=versions[-1],
+        labels=LABELS[labelled],
+        releases=releases,
+        contact=project_route(project, "contact"),
+    )
     return f"---\n{meta}---\n\n{body}"

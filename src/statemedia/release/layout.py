@@ -7,17 +7,17 @@ Versions are `vMAJOR.MINOR.PATCH` folders; the newest is the highest by semantic
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from pathlib import Path
-from typing import Any
-
-import pyarrow.parquet as pq
 
 from statemedia.errors import ReleaseError
+from statemedia.fileio import read_text
+from statemedia.release.manifest import Manifest
+from statemedia.vocab import SPLITS
 
 VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
 MANIFEST = "manifest.json"
+CROISSANT = "croissant.json"  # written into the release when it is cut, never regenerated
 
 
 def table_file(name: str) -> str:
@@ -55,13 +55,10 @@ def newest_version(dataset_dir: Path) -> str | None:
     return versions[-1] if versions else None
 
 
-def read_manifest(release_dir: Path) -> dict[str, Any]:
-    """A release's manifest."""
+def read_manifest(release_dir: Path) -> Manifest:
+    """A release's (or a build's) typed manifest; an unreadable one is a ReleaseError."""
     path = release_dir / MANIFEST
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
-        raise ReleaseError(f"{path}: cannot read manifest: {err}") from err
+    return Manifest.from_json(read_text(path, ReleaseError), str(path))
 
 
 def released_splits(dataset_dir: Path) -> dict[str, str]:
@@ -69,16 +66,18 @@ def released_splits(dataset_dir: Path) -> dict[str, str]:
     version = newest_version(dataset_dir)
     if version is None:
         return {}
+    import pyarrow.parquet as pq
+
     assignment: dict[str, str] = {}
     folder = dataset_dir / "data" / version
-    for entry in read_manifest(folder)["files"]:
-        if entry["table"] not in ("train", "validation", "test"):
+    for entry in read_manifest(folder).files:
+        if entry.table not in SPLITS:
             continue
-        table = pq.read_table(folder / entry["path"], columns=["post_id", "duplicates"])
+        table = pq.read_table(folder / entry.path, columns=["post_id", "duplicates"])
         for row in table.to_pylist():
-            assignment[row["post_id"]] = entry["table"]
+            assignment[row["post_id"]] = entry.table
             for dup in row["duplicates"]:
-                assignment[dup["post_id"]] = entry["table"]
+                assignment[dup["post_id"]] = entry.table
     return assignment
 
 
@@ -93,21 +92,23 @@ def sha256_file(path: Path) -> str:
 
 def verify_release(release_dir: Path) -> list[str]:
     """Every mismatch between a release folder and its manifest (empty if it verifies)."""
+    import pyarrow.parquet as pq
+
     problems = []
     manifest = read_manifest(release_dir)
-    listed = {entry["path"] for entry in manifest["files"]}
-    for entry in manifest["files"]:
-        path = release_dir / entry["path"]
+    listed = {entry.path for entry in manifest.files}
+    for entry in manifest.files:
+        path = release_dir / entry.path
         if not path.is_file():
             problems.append(f"{path}: missing")
             continue
         actual = sha256_file(path)
-        if actual != entry["sha256"]:
-            problems.append(f"{path}: sha256 {actual} != manifest {entry['sha256']}")
+        if actual != entry.sha256:
+            problems.append(f"{path}: sha256 {actual} != manifest {entry.sha256}")
             continue
         rows = pq.ParquetFile(path).metadata.num_rows
-        if rows != entry["rows"]:
-            problems.append(f"{path}: {rows} rows != manifest {entry['rows']}")
+        if rows != entry.rows:
+            problems.append(f"{path}: {rows} rows != manifest {entry.rows}")
     for extra in sorted(p.name for p in release_dir.glob("*.parquet") if p.name not in listed):
         problems.append(f"{release_dir / extra}: not listed in the manifest")
     return problems

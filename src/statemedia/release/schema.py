@@ -1,85 +1,130 @@
-"""The Arrow schema and the Hugging Face `features`, both derived from `schema/post.schema.json`.
+"""The row layout, read once from a JSON Schema in `schema/`, and everything derived from it.
 
-The JSON Schema is the only place the row layout is written; this module translates it, and
-`validate_rows` checks rows against it (with closed vocabularies expanded into enums).
+`columns` is the one walker over a row JSON Schema: it gives a typed `Column` tree (with `$ref`s
+resolved and closed vocabularies expanded). The Arrow schema, the Hugging Face `features` and the
+Croissant fields are translations of that tree; `validate_rows` checks rows against the JSON Schema.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import jsonschema
 import pyarrow as pa
 
 from statemedia.vocab import post_schema
 
+ColumnKind = Literal["string", "date", "integer", "number", "boolean", "list", "struct"]
 
-def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column (or list item, or struct member) of a row schema."""
+
+    name: str
+    kind: ColumnKind
+    nullable: bool
+    description: str
+    enum: tuple[str, ...]
+    item: Column | None = None  # the element of a list
+    fields: tuple[Column, ...] = ()  # the members of a struct
+
+
+def columns(schema: dict[str, Any] | None = None) -> tuple[Column, ...]:
+    """The top-level columns of a row schema (default: the post row), in property order."""
+    root = schema or post_schema()
+    return tuple(_column(name, node, root) for name, node in root["properties"].items())
+
+
+def _column(name: str, node: dict[str, Any], root: dict[str, Any]) -> Column:
     ref = node.get("$ref")
     if ref:
-        name = ref.removeprefix("#/$defs/")
-        return root["$defs"][name]
-    return node
-
-
-def _arrow_type(node: dict[str, Any], root: dict[str, Any]) -> pa.DataType:
-    node = _resolve(node, root)
+        node = root["$defs"][ref.removeprefix("#/$defs/")]
     kinds = node["type"] if isinstance(node["type"], list) else [node["type"]]
     kind = next(k for k in kinds if k != "null")
+    common = {
+        "name": name,
+        "nullable": "null" in kinds,
+        "description": node.get("description", ""),
+        "enum": tuple(node.get("enum", ())),
+    }
     if kind == "string":
-        return pa.date32() if node.get("format") == "date" else pa.string()
-    if kind == "integer":
-        return pa.int64()
-    if kind == "number":
-        return pa.float64()
-    if kind == "boolean":
-        return pa.bool_()
+        return Column(kind="date" if node.get("format") == "date" else "string", **common)
+    if kind in ("integer", "number", "boolean"):
+        return Column(kind=kind, **common)
     if kind == "array":
-        return pa.list_(_arrow_type(node["items"], root))
+        return Column(kind="list", item=_column(name, node["items"], root), **common)
     if kind == "object":
-        return pa.struct(
-            [
-                pa.field(name, _arrow_type(child, root), nullable=_nullable(child, root))
-                for name, child in node["properties"].items()
-            ]
-        )
-    raise ValueError(f"unsupported JSON Schema type {kind!r}")
+        members = tuple(_column(n, child, root) for n, child in node["properties"].items())
+        return Column(kind="struct", fields=members, **common)
+    raise ValueError(f"unsupported JSON Schema type {kind!r} for {name!r}")
 
 
-def _nullable(node: dict[str, Any], root: dict[str, Any]) -> bool:
-    node = _resolve(node, root)
-    return isinstance(node["type"], list) and "null" in node["type"]
+_ARROW_SCALARS = {
+    "string": pa.string(),
+    "date": pa.date32(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "boolean": pa.bool_(),
+}
+
+
+def _arrow_type(column: Column) -> pa.DataType:
+    if column.kind == "list":
+        assert column.item is not None
+        return pa.list_(_arrow_type(column.item))
+    if column.kind == "struct":
+        return pa.struct([_arrow_field(member) for member in column.fields])
+    return _ARROW_SCALARS[column.kind]
+
+
+def _arrow_field(column: Column) -> pa.Field:
+    return pa.field(column.name, _arrow_type(column), nullable=column.nullable)
 
 
 def arrow_schema(schema: dict[str, Any] | None = None) -> pa.Schema:
-    """The Arrow schema of a release split, columns in the JSON Schema's property order."""
-    schema = schema or post_schema()
-    return pa.schema(
-        [
-            pa.field(name, _arrow_type(node, schema), nullable=_nullable(node, schema))
-            for name, node in schema["properties"].items()
-        ]
-    )
+    """The Arrow schema of a release table, columns in the JSON Schema's property order."""
+    return pa.schema([_arrow_field(column) for column in columns(schema)])
 
 
-def _feature(node: dict[str, Any], root: dict[str, Any]) -> Any:
-    node = _resolve(node, root)
-    kinds = node["type"] if isinstance(node["type"], list) else [node["type"]]
-    kind = next(k for k in kinds if k != "null")
-    scalar = {"string": "string", "integer": "int64", "number": "float64", "boolean": "bool"}
-    if kind == "string" and node.get("format") == "date":
-        return {"dtype": "date32"}
-    if kind in scalar:
-        return {"dtype": scalar[kind]}
-    if kind == "array":
-        return {"list": _feature(node["items"], root)}
-    return {"struct": [{"name": n, **_feature(c, root)} for n, c in node["properties"].items()]}
+_HF_DTYPES = {
+    "string": "string",
+    "date": "date32",
+    "integer": "int64",
+    "number": "float64",
+    "boolean": "bool",
+}
+
+
+def _card_feature(column: Column) -> dict[str, Any]:
+    """A column as the card YAML writes it: `dtype`, `list` (of a dtype or fields) or `struct`."""
+    if column.kind == "list":
+        assert column.item is not None
+        item = _card_feature(column.item)
+        return {"list": item.get("dtype", item.get("struct"))}
+    if column.kind == "struct":
+        return {"struct": [{"name": m.name, **_card_feature(m)} for m in column.fields]}
+    return {"dtype": _HF_DTYPES[column.kind]}
 
 
 def card_features(schema: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The `dataset_info.features` list for the dataset card YAML."""
-    schema = schema or post_schema()
-    return [{"name": name, **_feature(node, schema)} for name, node in schema["properties"].items()]
+    return [{"name": column.name, **_card_feature(column)} for column in columns(schema)]
+
+
+def hf_features(schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`datasets` Features in its own JSON form (stored in each Parquet file's metadata)."""
+
+    def convert(column: Column) -> Any:
+        if column.kind == "list":
+            assert column.item is not None
+            return {"feature": convert(column.item), "_type": "List"}
+        if column.kind == "struct":
+            return {member.name: convert(member) for member in column.fields}
+        return {"dtype": _HF_DTYPES[column.kind], "_type": "Value"}
+
+    return {column.name: convert(column) for column in columns(schema)}
 
 
 def validate_rows(rows: list[dict[str, Any]], schema: dict[str, Any] | None = None) -> list[str]:

@@ -1,22 +1,29 @@
-"""Rows and atomic, deterministic Parquet files.
+"""Rows, deterministic Parquet bytes, and writing a release folder's tables and manifest.
 
 Rows are sorted by post_id and written with the schema derived from `schema/post.schema.json`, so
-the same inputs and code (and the pinned pyarrow) give byte-identical files. A file is written to a
-temporary name and renamed: readers never see half a file.
+the same inputs and code (and the pinned pyarrow) give byte-identical files. Each table is encoded
+once; its bytes are hashed and written atomically: readers never see half a file.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from statemedia.fileio import write_atomic
 from statemedia.records import DuplicateLink, Post, Provenance
-from statemedia.release.schema import arrow_schema, card_features
+from statemedia.release.layout import MANIFEST, table_file
+from statemedia.release.manifest import FileEntry, Manifest
+from statemedia.release.schema import arrow_schema, hf_features
+from statemedia.vocab import Table
 
 
 def post_row(
@@ -64,23 +71,10 @@ def rows_table(
 ) -> pa.Table:
     """An Arrow table in canonical order (by `key`) with the declared schema and HF features."""
     schema = arrow_schema(row_schema)
-    features = {"info": {"features": _hf_features(row_schema)}}
+    features = {"info": {"features": hf_features(row_schema)}}
     schema = schema.with_metadata({b"huggingface": json.dumps(features, sort_keys=True).encode()})
     ordered = sorted(rows, key=lambda row: tuple(str(row[k]) for k in key))
     return pa.Table.from_pylist(ordered, schema=schema)
-
-
-def _hf_features(row_schema: dict[str, Any] | None) -> dict[str, Any]:
-    """`datasets` Features in its own JSON form, derived from the same schema as the card."""
-
-    def convert(feature: dict[str, Any]) -> Any:
-        if "dtype" in feature:
-            return {"dtype": feature["dtype"], "_type": "Value"}
-        if "list" in feature:
-            return {"feature": convert(feature["list"]), "_type": "List"}
-        return {item["name"]: convert(item) for item in feature["struct"]}
-
-    return {item["name"]: convert(item) for item in card_features(row_schema)}
 
 
 def parquet_bytes(table: pa.Table) -> bytes:
@@ -93,3 +87,46 @@ def parquet_bytes(table: pa.Table) -> bytes:
         if table.num_rows:
             writer.write_table(table, row_group_size=50_000)
     return sink.getvalue()
+
+
+def encode_tables(tables: Mapping[Table, pa.Table]) -> dict[Table, bytes]:
+    """The Parquet bytes of every table, in `Table` order (each table encoded once)."""
+    return {table: parquet_bytes(tables[table]) for table in Table}
+
+
+def file_entries(
+    tables: Mapping[Table, pa.Table], encoded: Mapping[Table, bytes]
+) -> tuple[FileEntry, ...]:
+    """Per table file: name, sha256, rows, bytes on disk and in memory."""
+    return tuple(
+        FileEntry(
+            path=table_file(table),
+            table=table,
+            sha256=hashlib.sha256(encoded[table]).hexdigest(),
+            rows=tables[table].num_rows,
+            bytes=len(encoded[table]),
+            arrow_bytes=tables[table].nbytes,
+        )
+        for table in Table
+    )
+
+
+def write_tables(
+    folder: Path,
+    tables: Mapping[Table, pa.Table],
+    manifest: Manifest,
+    version: str | None,
+    date_released: str | None = None,
+) -> Manifest:
+    """Write every table and `manifest.json` into `folder`; return the manifest as written."""
+    encoded = encode_tables(tables)
+    for table, data in encoded.items():
+        write_atomic(folder / table_file(table), data)
+    written = replace(
+        manifest,
+        version=version,
+        date_released=date_released,
+        files=file_entries(tables, encoded),
+    )
+    write_atomic(folder / MANIFEST, written.to_json())
+    return written

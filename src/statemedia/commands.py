@@ -1,4 +1,4 @@
-"""What the CLI commands do: build, release, verify and regenerate the cards.
+"""The commands behind `statemedia build | release | verify | card`.
 
 Each `run_*` function prints a human summary and returns an exit code; errors are raised as
 `StatemediaError` for the CLI to report. Output folders are written by staging and renaming.
@@ -7,22 +7,17 @@ Each `run_*` function prints a human summary and returns an exit code; errors ar
 from __future__ import annotations
 
 import json
-import shutil
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from statemedia.account import format_accounts
-from statemedia.build import (
-    build_tables,
-    file_entries,
-    promote,
-    staged,
-    write_tables,
-)
-from statemedia.config import Config, load_config
+from statemedia.build import build_tables
+from statemedia.config import CONFIG_FILE, Config, load_config
 from statemedia.errors import ReleaseError
 from statemedia.fileio import write_atomic
 from statemedia.release.layout import (
+    CROISSANT,
     newest_version,
     parse_version,
     read_manifest,
@@ -30,36 +25,37 @@ from statemedia.release.layout import (
     verify_releases,
     version_key,
 )
-
-CONFIG_FILE = "statemedia.toml"
+from statemedia.release.manifest import FileEntry, Manifest
+from statemedia.release.staging import check_build_target, promote, replace_build, staged
+from statemedia.release.writer import encode_tables, file_entries, write_tables
 
 
 def _config(root: Path) -> Config:
     return load_config(root / CONFIG_FILE)
 
 
-def _summary(manifest: dict) -> str:
-    counts = manifest["stage_counts"]
+def _summary(manifest: Manifest) -> str:
+    counts = manifest.stage_counts
     lines = [
-        f"parse: {counts['parse']['records']} records from {counts['parse']['files']} files",
-        f"clean: kept {counts['clean']['kept']} {counts['clean']['kept_by_kind']}, "
-        f"dropped {counts['clean']['dropped'] or 0}",
-        f"dedup: kept {counts['dedup']['kept']} of {counts['dedup']['seen']}, removed "
-        f"{counts['dedup']['removed'] or 0}",
-        f"split: {counts['split']}",
+        f"parse: {counts.parse.records} records from {counts.parse.files} files",
+        f"clean: kept {counts.clean.kept} {dict(counts.clean.kept_by_kind)}, "
+        f"dropped {dict(counts.clean.dropped) or 0}",
+        f"dedup: kept {counts.dedup.kept} of {counts.dedup.seen}, removed "
+        f"{dict(counts.dedup.removed) or 0}",
+        f"split: {dict(counts.split)}",
     ]
     return "\n".join(lines)
 
 
-def compare_with_release(dataset_dir: Path, entries: list[dict]) -> tuple[str | None, list[str]]:
+def compare_with_release(
+    dataset_dir: Path, entries: Sequence[FileEntry]
+) -> tuple[str | None, list[str]]:
     """Names of the files that differ between a build and the newest release."""
     version = newest_version(dataset_dir)
     if version is None:
         return None, []
-    released = {
-        e["path"]: e["sha256"] for e in read_manifest(dataset_dir / "data" / version)["files"]
-    }
-    built = {e["path"]: e["sha256"] for e in entries}
+    released = {e.path: e.sha256 for e in read_manifest(dataset_dir / "data" / version).files}
+    built = {e.path: e.sha256 for e in entries}
     return version, sorted(
         p for p in released.keys() | built.keys() if released.get(p) != built.get(p)
     )
@@ -71,25 +67,26 @@ def run_build(root: Path, out: Path | None = None, quiet: bool = False) -> int:
     dataset_dir = root / config.build.dataset_dir
     build = build_tables(root, config, released_splits(dataset_dir))
     out = out or dataset_dir / "build"
+    check_build_target(out)  # before the work, and again before the swap
     with staged(out.parent, out.name) as staging:
-        manifest = write_tables(staging, build, version=None)
+        manifest = write_tables(staging, build.tables, build.manifest, version=None)
         write_atomic(staging / "line_account.txt", format_accounts(build.outcome.accounts) + "\n")
         write_atomic(staging / "seconds.json", json.dumps(build.seconds, indent=2) + "\n")
-    shutil.rmtree(out, ignore_errors=True)
-    staging.rename(out)
+    replace_build(staging, out)
     if not quiet:
         print("Line account (every line of every raw file, by category):")
         print(format_accounts(build.outcome.accounts))
         print()
     print(_summary(manifest))
-    for channel, report in manifest["completeness"].items():
+    for channel, report in manifest.completeness.items():
+        gaps = [list(gap) for gap in report.gaps]
         print(
-            f"completeness {channel}: ids {report['first_id']}–{report['last_id']}, "
-            f"{report['present']} present, {report['missing']} missing, gaps {report['gaps']}"
+            f"completeness {channel}: ids {report.first_id}–{report.last_id}, "
+            f"{report.present} present, {report.missing} missing, gaps {gaps}"
         )
     print("seconds: " + ", ".join(f"{stage} {sec:.2f}" for stage, sec in build.seconds.items()))
     print(f"wrote {out}")
-    version, differing = compare_with_release(dataset_dir, manifest["files"])
+    version, differing = compare_with_release(dataset_dir, manifest.files)
     if version is None:
         print("no release yet: cut one with `statemedia release --version 1.0.0`")
     elif differing:
@@ -102,7 +99,8 @@ def run_build(root: Path, out: Path | None = None, quiet: bool = False) -> int:
 
 def run_release(root: Path, version_text: str, date_released: str | None = None) -> int:
     """Build from seeds/ and write an immutable release folder; refuse an existing version."""
-    from statemedia.cards import write_generated
+    from statemedia.release.cards import write_generated
+    from statemedia.release.croissant import render_croissant
 
     version = parse_version(version_text)
     config = _config(root)
@@ -122,7 +120,12 @@ def run_release(root: Path, version_text: str, date_released: str | None = None)
     except ValueError as err:
         raise ReleaseError(f"--date {date_released!r} is not YYYY-MM-DD") from err
     with staged(final.parent, version) as staging:
-        manifest = write_tables(staging, build, version=version, date_released=when)
+        manifest = write_tables(
+            staging, build.tables, build.manifest, version=version, date_released=when
+        )
+        # Written before promotion: croissant.json is part of the release, as immutable as it.
+        croissant = render_croissant(staging, manifest, version, config.project)
+        write_atomic(staging / CROISSANT, croissant)
         promote(staging, final)
     print(_summary(manifest))
     print(f"released {final}")
@@ -140,7 +143,8 @@ def run_verify(root: Path, reproduce: bool = False) -> int:
         assert version is not None
         previous = released_splits(dataset_dir)
         build = build_tables(root, config, previous)
-        _, differing = compare_with_release(dataset_dir, file_entries(build.tables))
+        entries = file_entries(build.tables, encode_tables(build.tables))
+        _, differing = compare_with_release(dataset_dir, entries)
         problems += [f"rebuild from seeds/ differs from {version}: {name}" for name in differing]
     for problem in problems:
         print(f"MISMATCH {problem}")
@@ -153,7 +157,7 @@ def run_verify(root: Path, reproduce: bool = False) -> int:
 
 def run_card(root: Path, check: bool = False) -> int:
     """Regenerate the generated documents, or with `check` list the stale ones."""
-    from statemedia.cards import stale_generated, write_generated
+    from statemedia.release.cards import stale_generated, write_generated
 
     if check:
         stale = stale_generated(root)

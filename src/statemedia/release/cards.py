@@ -15,13 +15,24 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from statemedia.config import load_config
+from statemedia.clean import CLEAN_VERSION, LINE_RULES
+from statemedia.config import CONFIG_FILE, Config, load_config
 from statemedia.fileio import write_atomic
-from statemedia.release.croissant import render_croissant
+from statemedia.parse import registry
 from statemedia.release.hfcard import render_card
-from statemedia.release.layout import newest_version, read_manifest, release_versions
-from statemedia.split import SPLITS
-from statemedia.vocab import vocabulary
+from statemedia.release.layout import newest_version, read_manifest
+from statemedia.release.manifest import Manifest
+from statemedia.vocab import (
+    SPLITS,
+    DateConfidence,
+    LabelStatus,
+    LineCategory,
+    RecordKind,
+    Table,
+    vocabulary,
+)
+
+Rows = dict[Table, list[dict[str, Any]]]
 
 DATACARD = "DATACARD.md"
 FIGURES = Path("docs") / "figures"
@@ -29,10 +40,12 @@ MARKER = re.compile(
     r"(<!-- BEGIN GENERATED: (?P<name>[a-z_]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=name) -->)",
     re.DOTALL,
 )
-RULE_OF_CATEGORY = {
-    "placeholder": "clean@1 `is_placeholder`: Telegram media placeholders",
-    "link_anchor": "clean@1 `is_link_anchor`: link texts without content",
-    "repeated_body": "telegram_forwards@1: the dump's second copy of a post body",
+# Line categories removed inside kept posts, and the rule that removes each (versions from code).
+RULE_OF_CATEGORY: dict[LineCategory, str] = {
+    **{rule.category: f"{CLEAN_VERSION} `{rule.name}`: {rule.summary}" for rule in LINE_RULES},
+    LineCategory.REPEATED_BODY: (
+        f"{registry()['telegram_forwards'][0]}: the dump's second copy of a post body"
+    ),
 }
 
 
@@ -42,10 +55,9 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def _rows(release_dir: Path, manifest: dict) -> dict[str, list[dict]]:
+def _rows(release_dir: Path, manifest: Manifest) -> Rows:
     return {
-        entry["table"]: pq.read_table(release_dir / entry["path"]).to_pylist()
-        for entry in manifest["files"]
+        entry.table: pq.read_table(release_dir / entry.path).to_pylist() for entry in manifest.files
     }
 
 
@@ -53,11 +65,11 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "–"
 
 
-def block_composition(version: str, manifest: dict, rows: dict[str, list[dict]]) -> str:
+def block_composition(version: str, manifest: Manifest, rows: Rows) -> str:
     """Records per source and kind, date ranges and date confidence."""
     posts = [row for split in SPLITS for row in rows[split]]
-    by_source: dict[str, list[dict]] = defaultdict(list)
-    for row in posts + rows["link_teasers"]:
+    by_source: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in posts + rows[Table.LINK_TEASERS]:
         by_source[row["source"]].append(row)
     table = []
     for source in vocabulary("sources"):
@@ -70,17 +82,15 @@ def block_composition(version: str, manifest: dict, rows: dict[str, list[dict]])
         table.append(
             [
                 f"`{source}`",
-                sum(n for k, n in kinds.items() if k != "link_teaser"),
-                kinds.get("link_teaser", 0),
+                sum(n for k, n in kinds.items() if k != RecordKind.LINK_TEASER),
+                kinds.get(RecordKind.LINK_TEASER, 0),
                 f"{dates[0]} – {dates[-1]}" if dates else "none stated",
-                ", ".join(
-                    f"{c}: {confidence[c]}" for c in vocabulary("date_confidence") if confidence[c]
-                ),
+                ", ".join(f"{c}: {confidence[c]}" for c in DateConfidence if confidence[c]),
             ]
         )
     intro = (
         f"Release **{version}**: {len(posts)} posts and articles (train / validation / test) and "
-        f"{len(rows['link_teasers'])} link teasers, from {len(manifest['inputs'])} raw files."
+        f"{len(rows[Table.LINK_TEASERS])} link teasers, from {len(manifest.inputs)} raw files."
     )
     header = [
         "source",
@@ -92,11 +102,11 @@ def block_composition(version: str, manifest: dict, rows: dict[str, list[dict]])
     return intro + "\n\n" + _table(header, table)
 
 
-def block_line_account(manifest: dict) -> str:
+def block_line_account(manifest: Manifest) -> str:
     """Every raw line by category, per file."""
     out = []
-    for account in manifest["line_account"]:
-        lines, chars = account["lines"], account["chars"]
+    for account in manifest.line_account:
+        lines, chars = account.lines, account.chars
         total_lines, total_chars = sum(lines.values()), sum(chars.values())
         rows = [
             [f"`{c}`", n, _pct(n, total_lines), chars.get(c, 0), _pct(chars.get(c, 0), total_chars)]
@@ -104,33 +114,33 @@ def block_line_account(manifest: dict) -> str:
         ]
         rows.append(["**total**", total_lines, "100%", total_chars, "100%"])
         out.append(
-            f"`{account['source_file']}`\n\n"
+            f"`{account.source_file}`\n\n"
             + _table(["category", "lines", "% lines", "characters", "% characters"], rows)
         )
     return "\n\n".join(out)
 
 
-def block_preprocessing(manifest: dict) -> str:
+def block_preprocessing(manifest: Manifest) -> str:
     """Each rule by name and version with the lines and records it affected."""
     totals: Counter[str] = Counter()
-    for account in manifest["line_account"]:
-        totals.update(account["lines"])
-    clean = manifest["stage_counts"]["clean"]
-    touched = clean.get("records_with_lines_removed", {})
+    for account in manifest.line_account:
+        totals.update(account.lines)
+    clean = manifest.stage_counts.clean
+    touched = clean.records_with_lines_removed
     rows = [[RULE_OF_CATEGORY[c], totals.get(c, 0), touched.get(c, 0)] for c in RULE_OF_CATEGORY]
     outside = [
         c
-        for c in vocabulary("line_categories")
-        if c not in RULE_OF_CATEGORY and not c.startswith("post_") and c != "link_teaser"
+        for c in LineCategory
+        if c not in RULE_OF_CATEGORY and not c.startswith("post_") and c != LineCategory.LINK_TEASER
     ]
     rows += [
         [f"parser: `{c}` lines outside any post", totals[c], "–"] for c in outside if totals.get(c)
     ]
-    dropped = clean["dropped"] or {}
-    versions = manifest["versions"]
+    dropped = clean.dropped
+    versions = manifest.versions
     text = (
-        f"Built with parsers {', '.join(f'`{p}`' for p in versions['parsers'])}, cleaning "
-        f"`{versions['clean']}`. Records seen by cleaning: {clean['seen']}; kept: {clean['kept']}; "
+        f"Built with parsers {', '.join(f'`{p}`' for p in versions.parsers)}, cleaning "
+        f"`{versions.clean}`. Records seen by cleaning: {clean.seen}; kept: {clean.kept}; "
         f"dropped: {sum(dropped.values())}"
         + (f" ({', '.join(f'{r}: {n}' for r, n in dropped.items())})" if dropped else "")
         + ". Every kept text is Unicode NFC with runs of spaces collapsed and one paragraph per line."
@@ -138,31 +148,29 @@ def block_preprocessing(manifest: dict) -> str:
     return text + "\n\n" + _table(["rule", "lines", "records affected"], rows)
 
 
-def block_dedup(manifest: dict) -> str:
+def block_dedup(manifest: Manifest) -> str:
     """Method, parameters and every merge."""
-    config, counts = manifest["config"]["dedup"], manifest["stage_counts"]["dedup"]
-    removed = counts["removed"] or {}
+    config, counts = manifest.config.dedup, manifest.stage_counts.dedup
+    removed = counts.removed
     text = (
-        f"`{manifest['versions']['dedup']}`: exact duplicates of normalised text, then near "
-        f"duplicates: MinHash ({config['num_perm']} permutations, {config['bands']} bands × "
-        f"{config['rows']} rows) over word {config['shingle_words']}-gram shingles, every "
-        f"candidate verified by exact Jaccard ≥ {config['threshold']}. Seen {counts['seen']}, "
-        f"kept {counts['kept']}, removed {sum(removed.values())}"
+        f"`{manifest.versions.dedup}`: exact duplicates of normalised text, then near "
+        f"duplicates: MinHash ({config.num_perm} permutations, {config.bands} bands × "
+        f"{config.rows} rows) over word {config.shingle_words}-gram shingles, every "
+        f"candidate verified by exact Jaccard ≥ {config.threshold}. Seen {counts.seen}, "
+        f"kept {counts.kept}, removed {sum(removed.values())}"
         + (f" ({', '.join(f'{m}: {n}' for m, n in removed.items())})" if removed else "")
         + "."
     )
-    merged = manifest["dedup"]["merged"]
+    merged = manifest.merges
     if not merged:
         return text + " No pair in this release reached the threshold."
-    rows = [
-        [m["kept_lines"], m["removed_lines"], m["method"], f"{m['similarity']:.3f}"] for m in merged
-    ]
+    rows = [[m.kept_lines, m.removed_lines, m.method, f"{m.similarity:.3f}"] for m in merged]
     return text + "\n\n" + _table(["kept", "removed copy", "method", "similarity"], rows)
 
 
-def block_splits(manifest: dict, rows: dict[str, list[dict]]) -> str:
+def block_splits(manifest: Manifest, rows: Rows) -> str:
     """Rows per split and source."""
-    config = manifest["config"]["split"]
+    config = manifest.config.split
     sources = [
         s for s in vocabulary("sources") if any(r["source"] == s for t in SPLITS for r in rows[t])
     ]
@@ -171,29 +179,29 @@ def block_splits(manifest: dict, rows: dict[str, list[dict]]) -> str:
         for split in SPLITS
     ]
     text = (
-        f"`{manifest['versions']['split']}`: sha256 of the seed `{config['seed']}` and the duplicate "
-        f"cluster id; target ratios {config['train']} / {config['validation']} / {config['test']}. "
+        f"`{manifest.versions.split}`: sha256 of the seed `{config.seed}` and the duplicate "
+        f"cluster id; target ratios {config.train} / {config.validation} / {config.test}. "
         "With so few posts the realised shares differ from the targets."
     )
     return text + "\n\n" + _table(["split", "rows", *(f"`{s}`" for s in sources)], table)
 
 
-def block_annotation(manifest: dict, rows: dict[str, list[dict]], agreement: str | None) -> str:
+def block_annotation(manifest: Manifest, rows: Rows, agreement: str | None) -> str:
     """Human labels in the release (status, topics, annotators, agreement), or that there are none."""
-    annotations = rows.get("annotations", [])
+    annotations = rows.get(Table.ANNOTATIONS, [])
     if not annotations:
         return "No human labels yet: this release contains no topic or stance labels."
     posts = [row for split in SPLITS for row in rows[split]]
     status = Counter(row["label_status"] for row in posts)
     topics = Counter(
-        row["label_topic_primary"] for row in posts if row["label_status"] == "resolved"
+        row["label_topic_primary"] for row in posts if row["label_status"] == LabelStatus.RESOLVED
     )
     annotators = sorted({row["annotator"] for row in annotations})
     text = (
-        f"Label scheme version {manifest['label_scheme_version']}; "
+        f"Label scheme version {manifest.label_scheme_version}; "
         f"{len(annotations)} human annotations of {len({r['post_id'] for r in annotations})} posts "
         f"by {len(annotators)} pseudonymous annotators (published as the `-annotations` config). "
-        + ", ".join(f"{s}: {status[s]}" for s in vocabulary("label_status") if status[s])
+        + ", ".join(f"{s}: {status[s]}" for s in LabelStatus if status[s])
         + " posts."
     )
     table = _table(
@@ -203,13 +211,14 @@ def block_annotation(manifest: dict, rows: dict[str, list[dict]], agreement: str
     return f"{text}\n\n{table}\n\n{agreement_text}"
 
 
-def figures(rows: dict[str, list[dict]]) -> dict[str, bytes]:
+def figures(rows: Rows) -> dict[str, bytes]:
     """PNG figures: posts per source over time (stated or inferred dates) and text length by source."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.dates
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     posts = [row for split in SPLITS for row in rows[split]]
     sources = [s for s in vocabulary("sources") if any(r["source"] == s for r in posts)]
@@ -229,7 +238,9 @@ def figures(rows: dict[str, list[dict]]) -> dict[str, bytes]:
     ax.set_ylabel("posts")
     ax.legend(fontsize=7)
     ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%Y-%m"))
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    locator = ax.yaxis.get_major_locator()  # the default AutoLocator is a MaxNLocator
+    assert isinstance(locator, matplotlib.ticker.MaxNLocator)
+    locator.set_params(integer=True)
     ax.tick_params(axis="x", labelrotation=45, labelsize=7)
     fig.tight_layout()
     out["posts_per_month.png"] = _png(fig)
@@ -242,7 +253,9 @@ def figures(rows: dict[str, list[dict]]) -> dict[str, bytes]:
     fig.tight_layout()
     out["text_length_by_source.png"] = _png(fig)
     plt.close(fig)
-    topics = Counter(r["label_topic_primary"] for r in posts if r["label_status"] == "resolved")
+    topics = Counter(
+        r["label_topic_primary"] for r in posts if r["label_status"] == LabelStatus.RESOLVED
+    )
     if topics:  # label distributions, once human labels exist
         fig, ax = plt.subplots(figsize=(7, 3.2), dpi=100)
         names = sorted(topics, key=lambda t: (-topics[t], t))
@@ -272,18 +285,19 @@ def render_datacard(text: str, blocks: dict[str, str]) -> str:
     return MARKER.sub(lambda m: f"{m.group(1)}{blocks[m['name']].strip()}\n{m.group(4)}", text)
 
 
-def expected_documents(root: Path) -> dict[Path, bytes]:
-    """Every generated file and its expected bytes."""
-    dataset_dir = root / "dataset"
+def expected_documents(root: Path, config: Config) -> dict[Path, bytes]:
+    """Every generated file and its expected bytes.
+
+    A release's `croissant.json` is not among them: it is written into the release when it is cut
+    and is as immutable as the rest of the release.
+    """
+    dataset_dir = root / config.build.dataset_dir
     version = newest_version(dataset_dir)
     if version is None:
         return {}
-    docs: dict[Path, bytes] = {dataset_dir / "README.md": render_card(dataset_dir).encode()}
-    for each in release_versions(dataset_dir):
-        folder = dataset_dir / "data" / each
-        docs[folder / "croissant.json"] = render_croissant(
-            folder, read_manifest(folder), each
-        ).encode()
+    docs: dict[Path, bytes] = {
+        dataset_dir / "README.md": render_card(dataset_dir, config.project).encode()
+    }
     folder = dataset_dir / "data" / version
     manifest = read_manifest(folder)
     rows = _rows(folder, manifest)
@@ -298,7 +312,8 @@ def expected_documents(root: Path) -> dict[Path, bytes]:
         "preprocessing": block_preprocessing(manifest),
         "dedup": block_dedup(manifest),
         "splits": block_splits(manifest, rows),
-        "annotation": block_annotation(manifest, rows, _agreement_table(root)),
+        "annotation": block_annotation(manifest, rows, _agreement_table(root, config)),
+        "contact": block_contact(config),
     }
     card = root / DATACARD
     if card.is_file():
@@ -306,25 +321,50 @@ def expected_documents(root: Path) -> dict[Path, bytes]:
     return docs
 
 
-def _agreement_table(root: Path) -> str | None:
+def block_contact(config: Config) -> str:
+    """Where corrections and takedown requests go, from `[project]` in statemedia.toml."""
+    project = config.project
+    if project.contact:
+        route = (
+            "Send reports of errors, artefacts, rights concerns and takedown requests to "
+            f"<{project.contact}>"
+            + (f" (the project's repository is <{project.homepage}>)." if project.homepage else ".")
+        )
+    else:
+        route = (
+            "The maintainers have not yet published a public contact address or repository "
+            "(`[project] contact` and `homepage` in statemedia.toml are empty). Until they do, "
+            "send reports of errors, artefacts, rights concerns and takedown requests to whoever "
+            "gave you this copy."
+        )
+    return (
+        f"{route} Give the `post_id`, or the seed file and line span. Confirmed takedowns remove "
+        "rows in a new release (a MAJOR version, see below). Earlier releases stay immutable but "
+        "can be marked as superseded."
+    )
+
+
+def _agreement_table(root: Path, config: Config) -> str | None:
     """The Markdown table `annotate agreement` wrote next to the published labels, if any."""
-    path = root / load_config(root / "statemedia.toml").build.labels_dir / "agreement.md"
+    path = root / config.build.labels_dir / "agreement.md"
     return path.read_text(encoding="utf-8").strip() if path.is_file() else None
 
 
 def stale_generated(root: Path) -> list[str]:
     """Repo-relative names of generated files whose content is out of date."""
+    config = load_config(root / CONFIG_FILE)
     return [
         str(path.relative_to(root))
-        for path, data in expected_documents(root).items()
+        for path, data in expected_documents(root, config).items()
         if not path.is_file() or path.read_bytes() != data
     ]
 
 
 def write_generated(root: Path) -> list[str]:
     """Write every generated file that changed; return their names."""
+    config = load_config(root / CONFIG_FILE)
     written = []
-    for path, data in expected_documents(root).items():
+    for path, data in expected_documents(root, config).items():
         if not path.is_file() or path.read_bytes() != data:
             write_atomic(path, data)
             written.append(str(path.relative_to(root)))

@@ -1,0 +1,70 @@
+"""Folders that appear whole or not at all: staging next to the target, then one rename.
+
+`staged` gives a fresh hidden folder beside the final one and removes it if the block fails;
+`promote` moves it to a new release name (never replacing one); `replace_build` swaps a build
+folder so that a kill at any moment leaves either the old build or the new one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from statemedia.errors import ReleaseError
+from statemedia.release.layout import MANIFEST
+
+
+@contextmanager
+def staged(parent: Path, name: str) -> Iterator[Path]:
+    """A fresh hidden folder next to the final one (so the final rename is atomic), removed if the
+    block fails: a failed build or release leaves nothing half-written."""
+    parent.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=parent))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
+def promote(staging: Path, final: Path) -> None:
+    """Move a fully written staging folder to its final name; refuse to replace anything."""
+    if final.exists():
+        raise ReleaseError(f"{final} already exists: released versions are never modified")
+    os.rename(staging, final)
+
+
+def check_build_target(out: Path) -> None:
+    """Refuse an output folder that exists and is not an earlier build (a release, seeds/, `.`):
+    a build replaces only what a build wrote."""
+    if not out.exists():
+        return
+    manifest = out / MANIFEST
+    try:
+        is_build = json.loads(manifest.read_text(encoding="utf-8")).get("version", "") is None
+    except (OSError, ValueError, AttributeError):
+        is_build = False
+    if not out.is_dir() or not is_build:
+        raise ReleaseError(
+            f'{out}: exists and is not an earlier build (no {MANIFEST} with "version": null); '
+            "a build replaces only its own output: choose a new or empty --out folder"
+        )
+
+
+def replace_build(staging: Path, out: Path) -> None:
+    """Put a fully written build at `out`: the old one is renamed aside, the new one renamed in,
+    then the old one removed, so no moment shows half a build."""
+    check_build_target(out)
+    if not out.exists():
+        os.rename(staging, out)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+    os.rename(out, aside / out.name)
+    os.rename(staging, out)
+    shutil.rmtree(aside, ignore_errors=True)
