@@ -49,6 +49,10 @@ bench-build: $(STAMP)
 bench: $(STAMP)
 	$(PY) scripts/bench_dedup.py --posts $(or $(POSTS),200000)
 
+.PHONY: bench-parse
+bench-parse: $(STAMP)
+	$(PY) scripts/bench_parse.py --sizes $(or $(SIZES),10)
+
 lock: $(STAMP)
 	$(VENV)/bin/uv pip compile --python $(PY) pyproject.toml --extra test -o requirements.lock
 

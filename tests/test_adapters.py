@@ -8,6 +8,7 @@ provenance lines and the complete line account are checked together, and complet
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -186,6 +187,80 @@ def test_telegram_export_refuses_messages_sharing_a_line():
         build("result.json", json.dumps(root))
 
 
+def one_message_export(**fields) -> str:
+    """A channel export of one message (id 7, "a" unless `fields` change it), one field a line."""
+    message = {"id": 7, "type": "message", "date": "2024-03-01T10:00:00", "text": "a", **fields}
+    root = {"name": "X", "type": "public_channel", "id": 1, "messages": [message]}
+    return json.dumps(root, indent=1, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"text": 5}, ":10: message MFARussia/7: `text` is the number 5, not a string or a list"),
+        ({"text": {"type": "bold", "text": "b"}}, ":10: message MFARussia/7: `text` is an object"),
+        ({"text": ["a", 3]}, "message MFARussia/7: part 2 of `text` is the number 3"),
+        ({"text": [{"type": "bold"}]}, "message MFARussia/7: entity 1 of `text` has no string"),
+        ({"text_entities": "a"}, '`text_entities` is the string "a", not a list of entity'),
+        ({"text_entities": ["a"]}, 'part 1 of `text_entities` is the string "a"'),
+        ({"id": None}, ":7: message id is null, not a positive integer"),
+        ({"id": "../../evil"}, ':7: message id is the string "../../evil", not a positive integer'),
+        ({"id": 0}, ":7: message id is the number 0, not a positive integer"),
+        ({"id": True}, "message id is the boolean true, not a positive integer"),
+        ({"date": {"x": 1}}, "message MFARussia/7: `date` is an object"),
+        ({"forwarded_from": {"name": "A"}}, "`forwarded_from` is an object"),
+        ({"reactions": {"👍": 3}}, "`reactions` is an object"),
+        ({"reactions": [{"type": "emoji", "emoji": "👍"}]}, ":11: message MFARussia/7: reaction 1"),
+        ({"reactions": [{"type": "emoji", "count": -1}]}, "has no count (a non-negative integer)"),
+    ],
+)
+def test_telegram_export_refuses_malformed_fields_with_line_and_message_id(fields, error):
+    with pytest.raises(BadInputError) as caught:
+        build("result.json", one_message_export(**fields))
+    assert str(caught.value).startswith("seeds/result.json:")
+    assert error in str(caught.value)
+
+
+def test_telegram_export_keeps_well_formed_fields_and_unreadable_dates_unknown():
+    outcome = build(
+        "result.json",
+        one_message_export(
+            text=["a ", {"type": "bold", "text": "b"}],
+            reactions=[{"type": "emoji", "count": 3, "emoji": "👍"}, {"type": "paid", "count": 0}],
+            forwarded_from=None,
+            date="not a date",
+        ),
+    )
+    (post,) = outcome.posts
+    assert (post.text, post.date_confidence, post.forwarded_from) == ("a b", "unknown", None)
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"date_unixtime": "0"}, "dated 1970-01-01 (from date_unixtime 0 (UTC)"),
+        ({"date": "2013-08-13T23:00:00"}, "before Telegram launched (2013-08-14)"),
+        ({"date": "2100-01-01T00:00:00"}, "after 2099-12-31, the latest plausible date"),
+    ],
+)
+def test_telegram_export_refuses_dates_outside_the_plausible_window(fields, error):
+    with pytest.raises(BadInputError, match=r"seeds/result.json:6: message MFARussia/7 is dated"):
+        build("result.json", one_message_export(**fields))
+    with pytest.raises(BadInputError, match=re.escape(error)):
+        build("result.json", one_message_export(**fields))
+
+
+def test_telegram_export_with_no_message_is_refused():
+    root = {"name": "X", "type": "public_channel", "id": 1, "messages": []}
+    with pytest.raises(BadInputError, match="no record found in this telegram_export file"):
+        build("result.json", json.dumps(root, indent=1))
+
+
+def test_telegram_export_refuses_a_channel_option_that_is_not_a_username():
+    with pytest.raises(BadInputError, match=r"options.channel '\.\./x' is not a Telegram username"):
+        build("result.json", options={"channel": "../x"})
+
+
 message_texts = st.one_of(
     st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30),
     st.lists(
@@ -213,6 +288,8 @@ def test_any_channel_export_is_fully_accounted(messages, indent):
     text = json.dumps(root, indent=indent or None, ensure_ascii=False)
     if not indent and len(messages) > 1:
         return  # one-line JSON is refused, tested above
+    if not messages:  # an export holding no message at all is refused, tested below
+        return
     outcome = build("result.json", text)
     assert_fully_accounted(outcome, text)
     assert len(outcome.posts) + len(outcome.dropped) == sum(not s for s, _ in messages)
@@ -255,7 +332,11 @@ def test_jsonl_maps_nested_fields_to_posts():
 @pytest.mark.parametrize(
     ("text", "fields", "error"),
     [
-        ('{"id": 1, "message": "a"}\n{"id": 2, message: "b"}\n', None, r"\.jsonl:2: not JSON"),
+        (
+            '{"id": 1, "message": "a", "date": 1709700000}\n{"id": 2, message: "b"}\n',
+            None,
+            r"\.jsonl:2: not JSON",
+        ),
         ('{"id": 1, "text": "a"}\n', None, r"\.jsonl:1: no text field 'message'"),
         ("[1, 2]\n", None, r"\.jsonl:1: a JSON list, not an object"),
         ('{"message": {"a": 1}}\n', None, "holds a dict, not a string"),
@@ -272,6 +353,84 @@ def test_jsonl_refuses_unreadable_records_with_file_line_and_field(text, fields,
     options = {"fields": TELETHON_FIELDS if fields is None else fields}
     with pytest.raises(BadInputError, match=error):
         build("telethon_dump.jsonl", text, options)
+
+
+@pytest.mark.parametrize(
+    ("text", "fields", "error"),
+    [
+        ('{"message": "a", "date": 1709700000}\n', None, r"\.jsonl:1: no id field 'id'"),
+        ('{"id": null, "message": "a", "date": 1709700000}\n', None, "id field 'id' is null"),
+        (
+            '{"id": "../../evil", "message": "a", "date": 1709700000}\n',
+            None,
+            r"id field 'id' is \"../../evil\", not a positive integer \(a Telegram message id\)",
+        ),
+        ('{"id": 0, "message": "a", "date": 1709700000}\n', None, "id field 'id' is 0, not a"),
+        (
+            '{"id": 1, "message": "a", "date": 1}\n{"id": 2, "message": "b"}\n',
+            None,
+            r"\.jsonl:2: no date field 'date' \(mapped as `date`\)",
+        ),
+        (
+            '{"id": 1, "message": "a", "published": 1709700000}\n',
+            None,
+            r"\.jsonl:1: no date field 'date'",
+        ),
+        (
+            '{"id": 1, "message": "a", "date": 0}\n',
+            None,
+            r"\.jsonl:1: message 1 is dated 1970-01-01 \(from 0 \(epoch seconds, UTC\)\), "
+            r"before Telegram launched",
+        ),
+        (
+            '{"id": 1, "message": "a", "date": "2100-01-01T00:00:00Z"}\n',
+            None,
+            "after 2099-12-31",
+        ),
+        (
+            '{"id": 1, "message": "a", "date": 1, "peer": {"username": "../x"}}\n',
+            {"text": "message", "id": "id", "channel": "peer.username"},
+            r"channel field 'peer.username' is \"../x\", not a Telegram username",
+        ),
+    ],
+)
+def test_jsonl_refuses_bad_ids_missing_dates_and_implausible_dates(text, fields, error):
+    mapping = {"text": "message", "id": "id", "date": "date"} if fields is None else fields
+    with pytest.raises(BadInputError, match=error):
+        build("telethon_dump.jsonl", text, {"fields": mapping})
+
+
+def test_jsonl_null_dates_are_unknown():
+    text = (
+        '{"id": 12, "body": "x", "meta": {"published": null}}\n'
+        '{"id": 13, "body": "y", "meta": null}\n'
+    )
+    outcome = build(
+        "telethon_dump.jsonl",
+        text,
+        {"fields": {"text": "body", "id": "id", "date": "meta.published"}},
+    )
+    assert [p.date_confidence for p in outcome.posts] == ["unknown", "unknown"]
+
+
+def test_jsonl_ids_on_the_web_may_be_tokens_but_not_paths():
+    decl = FileDecl(
+        "c.jsonl",
+        "0" * 64,
+        "tass",
+        "web",
+        "jsonl",
+        "en",
+        "test",
+        {"fields": {"text": "body", "id": "uid"}},
+    )
+    ok = parse_and_clean(
+        [RawFile(decl, "seeds/c.jsonl", "0" * 64, text='{"uid": "a-12.b", "body": "x"}\n')]
+    )
+    assert [p.post_id for p in ok.posts] == ["tass-a-12.b"]
+    bad = RawFile(decl, "seeds/c.jsonl", "0" * 64, text='{"uid": "a/../b", "body": "x"}\n')
+    with pytest.raises(BadInputError, match="not a positive integer or a token"):
+        parse_and_clean([bad])
 
 
 def test_jsonl_without_channel_keeps_the_bare_id_and_no_url():
@@ -306,7 +465,7 @@ def test_read_timestamp(value, expected):
 def test_any_jsonl_dump_is_fully_accounted(messages):
     text = "".join(
         (json.dumps({"id": k, "message": m}, ensure_ascii=False) if m else "") + "\n"
-        for k, m in enumerate(messages)
+        for k, m in enumerate(messages, start=1)
     )
     if not text.strip():
         return
@@ -373,6 +532,77 @@ def test_tme_html_refuses_a_data_post_without_a_message_id():
     page = '<section>\n<div class="tgme_widget_message js-widget_message" data-post="MFARussia">\n</div>\n</section>\n'
     with pytest.raises(BadInputError, match=r"page.html:2: data-post=\"MFARussia\""):
         build("page.html", page)
+
+
+def page_with(message_html: str) -> str:
+    """A saved t.me/s page holding one message element."""
+    return f"<html>\n<body>\n<section>\n{message_html}\n</section>\n</body>\n</html>\n"
+
+
+MESSAGE_HTML = (
+    '<div class="tgme_widget_message js-widget_message" data-post="MFARussia/7">\n'
+    '  <div class="tgme_widget_message_text js-message_text">Text</div>\n'
+    "  {extra}\n"
+    '  <span class="tgme_widget_message_views">{views}</span>'
+    '<time datetime="{when}">x</time>\n'
+    "</div>"
+)
+
+
+def html_message(views="8.1K", when="2024-03-07T10:02:11+00:00", extra="") -> str:
+    return page_with(MESSAGE_HTML.format(views=views, when=when, extra=extra))
+
+
+@pytest.mark.parametrize(
+    ("page", "error"),
+    [
+        (html_message(views="many"), r"page.html:7: message MFARussia/7: view count 'many' is not"),
+        (html_message(views=""), "view count '' is not a number"),
+        (
+            html_message(extra='<span class="tgme_reaction"><i class="emoji"><b>👍</b></i></span>'),
+            r"page.html:4: message MFARussia/7: reaction 1 \('👍'\) shows no count",
+        ),
+        (html_message(when="1970-01-01T00:00:00Z"), "message MFARussia/7 is dated 1970-01-01"),
+        (html_message(when="2100-01-01T00:00:00Z"), "after 2099-12-31"),
+        (html_message().replace("MFARussia/7", "MFARussia/0"), 'data-post="MFARussia/0" is not'),
+        (html_message().replace("MFARussia/7", "../x/7"), 'data-post="../x/7" is not'),
+        (
+            "<html><style>.tgme_widget_message { color: red }</style>\n"
+            "<p>No posts yet</p></html>\n",
+            r"page.html: no Telegram message: no <div class=\"tgme_widget_message\" data-post",
+        ),
+    ],
+)
+def test_tme_html_refuses_malformed_counts_ids_dates_and_pages_without_messages(page, error):
+    with pytest.raises(BadInputError, match=error):
+        build("page.html", page)
+
+
+def test_tme_html_refuses_a_message_that_does_not_close():
+    # Saved with its closing tags cut: every later message would be nested in the first one.
+    page = "<html>\n" + "".join(
+        f'<div class="tgme_widget_message" data-post="MFARussia/{k}">\n'
+        f'<div class="tgme_widget_message_text js-message_text">text {k}\n'
+        for k in range(1, 2001)
+    )
+    with pytest.raises(
+        BadInputError,
+        match=r"page.html:2: message MFARussia/1: its <div> does not close before the next message",
+    ):
+        build("page.html", page)
+    last_open = html_message().replace("</div>\n</section>", "\n</section>")
+    with pytest.raises(BadInputError, match="does not close before the end of the file"):
+        build("page.html", last_open)
+
+
+def test_tme_html_keeps_counts_and_reactions_as_t_me_writes_them():
+    reactions = (
+        '<span class="tgme_reaction"><i class="emoji"><b>👍</b></i>1.2K</span>'
+        '<span class="tgme_reaction"><i class="emoji"><b>🔥</b></i>37</span>'
+    )
+    outcome = build("page.html", html_message(views="953", extra=reactions))
+    (post,) = outcome.posts
+    assert (post.text, post.published_date) == ("Text", date(2024, 3, 7))
 
 
 # --- completeness --------------------------------------------------------------------------------

@@ -25,14 +25,14 @@ def make_repo(case: Path, tmp_path: Path) -> Path:
     seeds = tmp_path / "seeds"
     shutil.copytree(case, seeds, ignore=shutil.ignore_patterns(*CASE_FILES), symlinks=True)
     manifest = seeds / "manifest.toml"
-    text = manifest.read_text()
+    text = manifest.read_text(errors="surrogateescape")  # a case may be a non-UTF-8 manifest
     for line in text.splitlines():
         if line.startswith("path = "):
             name = line.split('"')[1]
             if (seeds / name).is_file() and 'sha256 = "AUTO"' in text:
                 digest = hashlib.sha256((seeds / name).read_bytes()).hexdigest()
                 text = text.replace('sha256 = "AUTO"', f'sha256 = "{digest}"', 1)
-    manifest.write_text(text)
+    manifest.write_text(text, errors="surrogateescape")
     own_config = case / "statemedia.toml"
     config = own_config if own_config.is_file() else Path(__file__).parents[1] / "statemedia.toml"
     shutil.copy(config, tmp_path / "statemedia.toml")

@@ -100,6 +100,38 @@ def test_a_missing_table_is_named(tmp_path: Path) -> None:
         ("dedup", "bands", "bands = 20", "[dedup] bands * rows must be <= num_perm; got 20 * 8"),
         ("dedup", "threshold", "threshold = 0", "[dedup] threshold must be in (0, 1], got 0.0"),
         ("split", "test", "test = 0.2", "[split] train + validation + test must sum to 1"),
+        (
+            "dedup",
+            "threshold",
+            'threshold = "high"',
+            "[dedup]: threshold must be float, got 'high'",
+        ),
+        ("dedup", "threshold", "threshold = nan", "[dedup] threshold must be in (0, 1], got nan"),
+        (
+            "split",
+            "validation",
+            "validation = -0.1",
+            "[split] validation must be a ratio in [0, 1], got -0.1",
+        ),
+        ("split", "train", "train = 1.5", "[split] train must be a ratio in [0, 1], got 1.5"),
+        ("split", "test", "test = nan", "[split] test must be a ratio in [0, 1], got nan"),
+        ("split", "test", "test = -inf", "[split] test must be a ratio in [0, 1], got -inf"),
+        *(
+            (
+                "build",
+                key,
+                f"{key} = {value!r}".replace("'", '"'),
+                f"[build] {key} must be a folder relative to the repository root, with '/' and "
+                f"without '..', got {value!r}",
+            )
+            for key, value in (
+                ("seeds_dir", "../seeds"),
+                ("seeds_dir", "/srv/seeds"),
+                ("dataset_dir", "C:/dataset"),
+                ("dataset_dir", "data/../../out"),
+                ("labels_dir", ""),
+            )
+        ),
     ],
 )
 def test_a_bad_value_names_file_table_and_key(
@@ -135,3 +167,18 @@ def test_variants_are_checked_like_the_file() -> None:
     assert replace(dedup, boilerplate_min_posts=3).boilerplate_min_posts == 3
     with pytest.raises(ConfigError, match="boilerplate_min_posts must be >= 2"):
         replace(dedup, boilerplate_min_posts=1)
+
+
+def test_ratios_must_each_be_in_0_1_not_only_sum_to_1() -> None:
+    split = load_config(TOML).split
+    assert replace(split, train=0.9, test=0.0).test == 0.0  # an empty share is a ratio
+    with pytest.raises(ConfigError, match=r"\[split\] validation must be a ratio in \[0, 1\]"):
+        replace(split, train=1.0, validation=-0.1, test=0.1)  # sums to 1
+
+
+def test_a_non_utf8_config_is_a_config_error_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "statemedia.toml"
+    path.write_bytes(b"# r\xe9glages\n" + TOML.read_bytes())
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == f"{path}: not UTF-8 at byte 3; save it as UTF-8"

@@ -1,8 +1,14 @@
-"""Parsers on tiny inline inputs, the cleaning rules, and a property: any text is fully accounted."""
+"""Parsers on tiny inline inputs, their signatures and date window, the cleaning rules, and
+properties: any text is fully accounted; the linear repeat search agrees with its definition."""
 
 from __future__ import annotations
 
+import json
+import random
+import re
+import tomllib
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -11,16 +17,26 @@ from hypothesis import strategies as st
 from statemedia.account import build_account
 from statemedia.clean import (
     LINE_RULES,
+    clean_draft,
     extract_hashtags,
     is_link_anchor,
     line_categories,
     normalise_line,
     removed_as,
+    strip_control_chars,
 )
 from statemedia.errors import BadInputError
-from statemedia.parse import FileContext, registry, split_lines
-from statemedia.parse.dates import read_anniversary_date, read_sputnik_date_line, year_near
+from statemedia.parse import FileContext, formats, guess_format, registry, split_lines
+from statemedia.parse.dates import (
+    implausible,
+    read_anniversary_date,
+    read_sputnik_date_line,
+    year_near,
+)
+from statemedia.parse.telegram import _repeat_length, line_codes
+from statemedia.records import Draft, Provenance
 from statemedia.vocab import DateConfidence, LineCategory
+from statemedia_bench.parse import CASES
 
 
 def parse(fmt: str, text: str):
@@ -257,3 +273,270 @@ def test_any_text_is_fully_accounted_or_refused_with_a_place(fmt, lines):
     account = build_account("seeds/x.txt", parsed_lines, len(text), out)
     assert sum(account.lines.values()) == len(parsed_lines)
     assert sum(account.chars.values()) == len(text)
+
+
+# --- every input is what it claims to be ---------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def corpus_files() -> list[tuple[str, str]]:
+    """(format, text) of every seed and every parser fixture of the rule-version corpus."""
+    seeds = tomllib.loads((REPO / "seeds" / "manifest.toml").read_text(encoding="utf-8"))
+    out = [
+        (entry["format"], (REPO / "seeds" / entry["path"]).read_text(encoding="utf-8"))
+        for entry in seeds["files"]
+    ]
+    fixtures = REPO / "tests" / "fixtures"
+    listed = tomllib.loads((fixtures / "rules" / "corpus.toml").read_text(encoding="utf-8"))
+    out += [
+        (entry["format"], (fixtures / entry["path"]).read_text(encoding="utf-8"))
+        for entry in listed["files"]
+        if "format" in entry
+    ]
+    return out
+
+
+@pytest.mark.parametrize(("fmt", "text"), corpus_files())
+def test_every_real_input_carries_its_own_signature_and_is_guessed_as_its_format(fmt, text):
+    lines = split_lines(text)
+    assert formats()[fmt].signature(lines) is None
+    assert guess_format(lines) == fmt
+
+
+TASS_DUMP = (
+    " date 2024-05-14 Page title\nHeadline one\n\nMINSK, May 14. /TASS/. First body.\n"
+    "Headline two\nMOSCOW, May 13. /TASS/. Second body.\n"
+)
+TASS_PAGE = (
+    " date 2024-05-14 {{x}}\nAll news\n\nHeadline\n\nMOSCOW, May 14. /TASS/. Body.\n\n"
+    "T1 headline\nT1 summary\nRead more\n"
+)
+SPUTNIK = "Title\n\nTuesday, 14 May, 2024 - 10:00\n\nBody.\n\nSource: x\n"
+FORWARDS = "Forwarded from Chan\nLead\nB1\nRead in full\nB1\nRead in full\n"
+WEB_PREVIEW = "Chan 🇷🇺\n1K subscribers\nDownload Telegram\n🎙 Remarks\nBody.\n"
+EXPORT = json.dumps(
+    {"name": "X", "type": "public_channel", "id": 1, "messages": [{"id": 1, "text": "a"}]}, indent=1
+)
+JSONL = '{"id": 1, "message": "a"}\n'
+HTML = (
+    '<html>\n<div class="tgme_widget_message js-widget_message" data-post="Chan/5">\n'
+    "</div>\n</html>\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("declared", "text", "problem", "guess"),
+    [
+        ("telegram_web_preview", TASS_DUMP, "no t.me/s web-preview layout", "tass_dump"),
+        ("telegram_forwards", EXPORT, "no 'Forwarded from <channel>' line", "telegram_export"),
+        (
+            "telegram_forwards",
+            WEB_PREVIEW + "Forwarded from X\nY\n",
+            ":3: a t.me/s channel header",
+            "telegram_web_preview",
+        ),
+        ("tass_page", TASS_DUMP, ":6: a second 'CITY, Month D. /TASS/.' dateline", "tass_dump"),
+        ("tass_dump", TASS_PAGE, ":10: a 'Read more' teaser", "tass_page"),
+        ("tass_dump", SPUTNIK, ":1: expected the scraper header", "sputnik_article"),
+        ("sputnik_article", FORWARDS, ":2: expected a date line", "telegram_forwards"),
+        ("jsonl", EXPORT, ":1: not JSON", "telegram_export"),
+        ("telegram_export", JSONL, "no `messages` list", "jsonl"),
+        ("tme_html", WEB_PREVIEW, "no Telegram message", "telegram_web_preview"),
+        ("telegram_web_preview", HTML, "no t.me/s web-preview layout", "tme_html"),
+    ],
+)
+def test_a_file_of_another_format_is_refused_naming_the_format_that_fits(
+    declared, text, problem, guess
+):
+    ctx = FileContext(
+        "seeds/x.txt", "tass", "web", "en", {"channel": "Chan", "fields": {"text": "message"}}
+    )
+    with pytest.raises(BadInputError) as caught:
+        registry()[declared][1](split_lines(text), ctx)
+    message = str(caught.value)
+    assert message.startswith("seeds/x.txt") and problem in message
+    assert message.endswith(
+        f"; it looks like {guess} ({formats()[guess].what}), not {declared}: "
+        "fix `format` in seeds/manifest.toml"
+    )
+
+
+def test_a_file_no_format_fits_keeps_its_advice_and_names_the_declared_format():
+    with pytest.raises(BadInputError) as caught:
+        parse("tass_dump", "Headline\nMOSCOW, May 1. /TASS/. Body.\n")
+    assert str(caught.value) == (
+        "seeds/x.txt:1: expected the scraper header ' date YYYY-MM-DD <title>' on line 1; declare "
+        "the right format in seeds/manifest.toml or restore the header (declared tass_dump; no "
+        "other known format fits the file either)"
+    )
+
+
+def test_a_parse_that_finds_no_record_is_refused():
+    with pytest.raises(BadInputError, match="no record found in this telegram_web_preview file"):
+        parse("telegram_web_preview", "Chan\n1K subscribers\nDownload Telegram\n\n")
+
+
+# --- plausible dates -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "platform", "why"),
+    [
+        (date(1970, 1, 1), "telegram", "before Telegram launched (2013-08-14)"),
+        (date(1970, 1, 1), "web", "before the first public web page (1991-08-06)"),
+        (date(2013, 8, 13), "telegram", "before Telegram launched (2013-08-14)"),
+        (date(2013, 8, 14), "telegram", None),
+        (date(1995, 1, 1), "web", None),
+        (date(1995, 1, 1), "telegram", "before Telegram launched (2013-08-14)"),
+        (date(2099, 12, 31), "web", None),
+        (date(2100, 1, 1), "telegram", "after 2099-12-31, the latest plausible date"),
+        (date(2100, 1, 1), "web", "after 2099-12-31, the latest plausible date"),
+    ],
+)
+def test_plausible_date_window(value, platform, why):
+    assert implausible(value, platform) == why
+
+
+@pytest.mark.parametrize(
+    ("fmt", "text", "error"),
+    [
+        (
+            "sputnik_article",
+            "T\nThursday, 1 January, 1970 - 00:00\nBody.\n",
+            "seeds/x.txt:2: this article is dated 1970-01-01 (from Thursday, 1 January, 1970 - "
+            "00:00), before the first public web page (1991-08-06) on platform web",
+        ),
+        (
+            "sputnik_article",
+            "T\nFriday, 1 January, 2100 - 00:00\nBody.\n",
+            "after 2099-12-31, the latest plausible date on platform web",
+        ),
+        (
+            "tass_dump",
+            " date 1970-01-01 t\nHeadline\nMOSCOW, January 1. /TASS/. Body.\n",
+            "seeds/x.txt:1: scraper header date 1970-01-01 is before the first public web page",
+        ),
+        (
+            "tass_page",
+            " date 2100-01-01 t\nHeadline\nMOSCOW, January 1. /TASS/. Body.\n",
+            "seeds/x.txt:1: scraper header date 2100-01-01 is after 2099-12-31",
+        ),
+    ],
+)
+def test_dates_outside_the_window_are_refused_with_file_and_line(fmt, text, error):
+    with pytest.raises(BadInputError, match=re.escape(error)):
+        parse(fmt, text)
+
+
+def test_an_anniversary_date_is_the_posts_own_words_and_not_held_to_the_window():
+    text = (
+        "Chan\n1K subscribers\nDownload Telegram\n"
+        "🎙 5 years ago, on May 1, 1990, a treaty was signed\n"
+    )
+    (draft,) = parse("telegram_web_preview", text).drafts
+    assert (draft.published_date, draft.date_confidence) == (date(1995, 5, 1), "inferred")
+
+
+# --- linear parsing ------------------------------------------------------------------------------
+
+
+def naive_repeat_length(texts, start, stop, n):
+    """The definition `_repeat_length` implements (the quadratic search of telegram_forwards@1
+    before it became linear): the shortest block followed by a copy, cut short only at the end."""
+    for size in range(1, stop - start):
+        copy_start = start + size
+        available = min(size, stop - copy_start)
+        if available < size and stop != n:
+            continue
+        if texts[copy_start : copy_start + available] == texts[start : start + available]:
+            return size, available
+    return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    texts=st.lists(st.sampled_from(["", "a", "b", "c"]), max_size=40),
+    start=st.integers(0, 40),
+    cut=st.integers(0, 40),
+)
+def test_linear_repeat_search_agrees_with_its_definition(texts, start, cut):
+    n = len(texts)
+    start = min(start, n)
+    stop = max(start, n - cut)
+    expected = naive_repeat_length(texts, start, stop, n)
+    assert _repeat_length(line_codes(texts), start, stop, at_end=stop == n) == expected
+
+
+# --- control characters --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        ("Bell\x07 and escape\x1b[0m", "Bell and escape[0m"),
+        ("NUL\x00 DEL\x7f C1\x80\x9b", "NUL DEL C1"),
+        (
+            "tab\tnewline\nCR\rVT\x0bFF\x0cNEL\x85 US\x1f",
+            "tab\tnewline\nCR\rVT\x0bFF\x0cNEL\x85 US\x1f",
+        ),
+        (
+            "🇷🇺 zero\u200dwidth joiner, no-break\u00a0space",
+            "🇷🇺 zero\u200dwidth joiner, no-break\u00a0space",
+        ),
+    ],
+)
+def test_strip_control_chars_removes_control_characters_that_are_not_whitespace(raw, kept):
+    assert strip_control_chars(raw) == kept
+    assert strip_control_chars(kept) == kept  # idempotent
+
+
+def _cleaned(draft: Draft):
+    provenance = Provenance("seeds/x.txt", "0" * 64, 1, 1, 0, 1, "fixture")
+    return clean_draft(
+        draft, post_id="p", provenance=provenance, source="tass", platform="web", language="en"
+    )
+
+
+def test_control_characters_are_removed_from_every_text_field_and_counted():
+    lines = tuple(
+        split_lines("\x1b[1mTitle\x07\nBody\x1b line\n\x07VIEW IN TELEGRAM\ne\x1b\u0301\n")
+    )
+    roles = (
+        LineCategory.POST_TITLE,
+        LineCategory.POST_BODY,
+        LineCategory.POST_BODY,
+        LineCategory.POST_BODY,
+    )
+    cleaned = _cleaned(
+        Draft(
+            kind="article", lines=lines, roles=roles, title=lines[0].text, forwarded_from="Chan\x7f"
+        )
+    )
+    post = cleaned.record
+    assert (post.title, post.text, post.forwarded_from) == ("[1mTitle", "Body line\n\u00e9", "Chan")
+    # The placeholder behind a BEL is still a placeholder; its line is removed, not counted here.
+    assert cleaned.categories[2] == LineCategory.PLACEHOLDER
+    assert cleaned.control_chars == 2 + 1 + 1 + 1  # title, body, "e\x1b", forwarded_from
+    structured = _cleaned(
+        Draft(kind="telegram_post", lines=lines, roles=roles, text="a\x1bb\n\x1bVIEW IN TELEGRAM")
+    )
+    assert (structured.record.text, structured.control_chars) == ("ab", 1)
+    title_as_body = Draft(kind="article", lines=lines[:1], roles=(LineCategory.POST_BODY,))
+    assert _cleaned(title_as_body).control_chars == 2
+
+
+def test_a_post_of_control_characters_only_is_dropped_and_counted():
+    lines = tuple(split_lines("\x1b\x07\n"))
+    cleaned = _cleaned(Draft(kind="article", lines=lines, roles=(LineCategory.POST_BODY,)))
+    assert (cleaned.record.reason, cleaned.control_chars) == ("empty_after_clean", 2)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.label)
+def test_every_benchmark_input_is_accepted_by_its_parser(case):
+    """The parser benchmark (bench/statemedia_bench/parse.py) times real parses, not refusals."""
+    text = case.generate(20_000, random.Random(0))
+    ctx = FileContext("seeds/bench.txt", "mfa_russia", case.platform, "en", case.options)
+    parsed = registry()[case.format][1](split_lines(text), ctx)
+    assert parsed.drafts
+    assert guess_format(split_lines(text)) == case.format

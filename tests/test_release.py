@@ -195,10 +195,25 @@ def test_build_replaces_its_previous_output_whole(tmp_path, capsys):
     assert leftovers == [], "staging or set-aside folders were left behind"
 
 
-@pytest.mark.parametrize("target", ["seeds", "dataset/data/v1.0.0", "."])
-def test_build_refuses_an_output_folder_that_is_not_an_earlier_build(released, target, capsys):
-    before = {p: p.read_bytes() for p in sorted((released / target).rglob("*")) if p.is_file()}
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("seeds", "which a build never writes to"),
+        ("seeds/new", "which a build never writes to"),
+        ("dataset/data/v1.0.0", "which a build never writes to"),
+        ("dataset/data/v9.9.9", "which a build never writes to"),
+        (".", "is not an earlier build"),
+        ("dataset", "is not an earlier build"),
+    ],
+)
+def test_build_refuses_an_output_folder_it_does_not_own(released, target, message, capsys):
+    def files() -> dict[Path, bytes]:  # all but the lock file, which names its last holder
+        return {
+            p: p.read_bytes() for p in released.rglob("*") if p.is_file() and p.suffix != ".lock"
+        }
+
+    before, existed = files(), (released / target).exists()
     assert main(["--root", str(released), "build", "--out", str(released / target)]) == 4
-    assert "is not an earlier build" in capsys.readouterr().err
-    after = {p: p.read_bytes() for p in sorted((released / target).rglob("*")) if p.is_file()}
-    assert after == before
+    assert message in capsys.readouterr().err
+    assert files() == before
+    assert (released / target).exists() == existed

@@ -403,14 +403,15 @@ def test_changing_a_cleaning_regex_without_a_bump_names_clean_version(monkeypatc
     pattern = clean.LINK_ANCHOR.pattern.replace(r"|^Read more$", "")
     assert pattern != clean.LINK_ANCHOR.pattern
     monkeypatch.setattr(clean, "LINK_ANCHOR", re.compile(pattern))
+    current, bumped = clean.CLEAN_VERSION, next_version(clean.CLEAN_VERSION)
     problem = check("clean", load_pins()).problem
     assert problem is not None
-    assert problem.startswith("clean@1 behaviour changed")
-    assert 'bump CLEAN_VERSION in src/statemedia/clean.py to "clean@2"' in problem
+    assert problem.startswith(f"{current} behaviour changed")
+    assert f'bump CLEAN_VERSION in src/statemedia/clean.py to "{bumped}"' in problem
     # Once bumped, the new version only lacks its pin.
-    monkeypatch.setattr(clean, "CLEAN_VERSION", "clean@2")
+    monkeypatch.setattr(clean, "CLEAN_VERSION", bumped)
     problem = check("clean", load_pins()).problem
-    assert problem is not None and problem.startswith("clean@2 has no pinned fingerprint yet")
+    assert problem is not None and problem.startswith(f"{bumped} has no pinned fingerprint yet")
 
 
 def test_changing_a_parser_without_a_bump_names_its_registry_version(monkeypatch) -> None:

@@ -22,7 +22,7 @@ from statemedia.clean import CLEAN_VERSION
 from statemedia.completeness import completeness
 from statemedia.config import Config
 from statemedia.dedup import DEDUP_VERSION, DedupItem, DedupResult, deduplicate
-from statemedia.errors import ReleaseError
+from statemedia.errors import BadInputError
 from statemedia.ids import sha256_bytes
 from statemedia.inputs import RawFile, load_inputs
 from statemedia.labeling.publish import gold_by_post, published_annotations, read_label_files
@@ -93,28 +93,44 @@ class Stopwatch:
         self._last = now
 
 
-def build_tables(root: Path, config: Config, previous: dict[str, str] | None = None) -> BuildResult:
-    """Run the whole pipeline over the seeds under `root`; `previous` pins released posts' splits."""
+def build_tables(
+    root: Path,
+    config: Config,
+    previous: dict[str, str] | None = None,
+    workers: int | None = None,
+) -> BuildResult:
+    """Run the whole pipeline over the seeds under `root`; `previous` pins released posts' splits.
+
+    `workers` parse processes (default: by input size); the result does not depend on it.
+    """
     # The pipeline allocates millions of small acyclic objects; the cyclic garbage collector would
     # rescan them all again and again (the build ran superlinearly at 1M posts), and finds nothing.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build_tables(root, config, previous)
+        return _build_tables(root, config, previous, workers)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _build_tables(root: Path, config: Config, previous: dict[str, str] | None) -> BuildResult:
+def _build_tables(
+    root: Path, config: Config, previous: dict[str, str] | None, workers: int | None
+) -> BuildResult:
     watch = Stopwatch()
     files = load_inputs(root / config.build.seeds_dir, root, set(registry()))
     watch.lap("read")
-    outcome = parse_and_clean(files)
+    outcome = parse_and_clean(files, workers)
     watch.lap("parse_clean")
-    posts = {post.post_id: post for post in outcome.posts}
-    if len(posts) != len(outcome.posts):
-        raise ReleaseError("two posts share a post_id (a parser bug)")
+    posts: dict[str, Post] = {}
+    for post in outcome.posts:
+        earlier = posts.setdefault(post.post_id, post)
+        if earlier is not post:
+            raise BadInputError(
+                f"{_where(earlier)} and {_where(post)}: both are post {post.post_id}: a platform "
+                "message id may occur once per channel; remove the repeated message, or declare "
+                "the two files as different channels"
+            )
     items = [
         DedupItem(
             post_id=p.post_id, source=p.source, text=dedup_text(p.title, p.text), rank=keep_rank(p)

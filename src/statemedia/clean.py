@@ -1,9 +1,16 @@
-"""Cleaning rules `clean@1`: small named functions that turn a parser's draft into a `Post`.
+"""Cleaning rules `clean@2`: small named functions that turn a parser's draft into a `Post`.
 
 Line rules (`LINE_RULES`) reclassify body lines that carry no content (placeholders, link anchors);
 text rules normalise what is left (Unicode NFC, whitespace) and extract hashtags. A draft with no
 text left becomes a `Dropped` with a named reason. Every line's final category is returned for the
 account. Change what any rule does and bump `CLEAN_VERSION` (tests/test_rule_versions.py checks).
+
+`strip_control_chars` (new in clean@2) removes the control characters that are not whitespace
+(Unicode category Cc: NUL, BEL, ESC, DEL, the C1 controls, ...) from the text, title, subtitle and
+forwarded-from name, before the line rules and NFC; `Cleaned.control_chars` counts them per draft.
+The control characters that are whitespace (tab, CR, vertical tab, form feed, the separators
+U+001C-U+001F, NEL) are not removed but, as before, turned into a space by `normalise_line`; newline
+separates paragraphs. So no control character but newline reaches a post.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from statemedia.parse.markers import PLACEHOLDERS
 from statemedia.records import Draft, Dropped, Post, Provenance
 from statemedia.vocab import DropReason, LineCategory
 
-CLEAN_VERSION = "clean@1"
+CLEAN_VERSION = "clean@2"
 STAGE = "clean"  # `Dropped.stage` of the drafts this module drops
 
 LINK_ANCHOR = re.compile(
@@ -28,6 +35,18 @@ LINK_ANCHOR = re.compile(
 )
 HASHTAG = re.compile(r"(?<![\w#/])#(\w+)")
 _SPACES = re.compile(r"[^\S\n]+")
+# Every control character that is not whitespace, as a str.translate table that deletes it.
+# Category Cc is exactly U+0000-U+001F and U+007F-U+009F, fixed by Unicode's stability policy.
+_CONTROL = {
+    code: None
+    for code in range(0xA0)
+    if unicodedata.category(chr(code)) == "Cc" and not chr(code).isspace()
+}
+
+
+def strip_control_chars(text: str) -> str:
+    """Remove control characters other than whitespace (ESC, BEL, NUL, DEL, C1 controls)."""
+    return text.translate(_CONTROL)
 
 
 def is_placeholder(text: str) -> bool:
@@ -63,6 +82,7 @@ LINE_RULES: tuple[LineRule, ...] = (
 
 def removed_as(text: str) -> LineCategory | None:
     """The category of the first line rule that removes this line, or None if the line stays."""
+    text = strip_control_chars(text)
     for rule in LINE_RULES:
         if rule.matches(text):
             return rule.category
@@ -93,6 +113,24 @@ class Cleaned:
 
     record: Post | Dropped
     categories: tuple[LineCategory, ...]
+    # Control characters `strip_control_chars` removed from the text, title, subtitle and
+    # forwarded-from name (kept body lines only), for the stage counts.
+    control_chars: int = 0
+
+
+def _without_controls(text: str) -> tuple[str, int]:
+    """The text with its control characters removed, and how many there were."""
+    stripped = strip_control_chars(text)
+    return stripped, len(text) - len(stripped)
+
+
+def _clean_name(value: str | None) -> tuple[str | None, int]:
+    """A title, subtitle or channel name without control characters, normalised (None if empty
+    before cleaning), and the number of control characters removed."""
+    if not value:
+        return None, 0
+    kept, removed = _without_controls(value)
+    return normalise_line(kept), removed
 
 
 def clean_draft(
@@ -109,13 +147,15 @@ def clean_draft(
     else:  # structured formats: the lines only locate the post; the line rules apply to its text
         categories = draft.roles
         pieces = [piece for piece in draft.text.split("\n") if removed_as(piece) is None]
-    body = [normalise_line(piece) for piece in pieces]
-    text = "\n".join(part for part in body if part)
+    body = [_without_controls(piece) for piece in pieces]
+    text = "\n".join(part for part in (normalise_line(kept) for kept, _ in body) if part)
+    title, in_title = _clean_name(draft.title)
+    subtitle, in_subtitle = _clean_name(draft.subtitle)
+    forwarded_from, in_forwarded = _clean_name(draft.forwarded_from)
+    removed = sum(count for _, count in body) + in_title + in_subtitle + in_forwarded
     if not text:
         dropped = Dropped(post_id, STAGE, DropReason.EMPTY_AFTER_CLEAN, provenance)
-        return Cleaned(dropped, categories)
-    title = normalise_line(draft.title) if draft.title else None
-    subtitle = normalise_line(draft.subtitle) if draft.subtitle else None
+        return Cleaned(dropped, categories, removed)
     post = Post(
         post_id=post_id,
         record_kind=draft.kind,
@@ -127,10 +167,10 @@ def clean_draft(
         published_date=draft.published_date,
         date_confidence=draft.date_confidence,
         date_evidence=draft.date_evidence,
-        forwarded_from=normalise_line(draft.forwarded_from) if draft.forwarded_from else None,
+        forwarded_from=forwarded_from,
         hashtags=extract_hashtags(text),
         language=language,
         url=draft.url,
         provenance=provenance,
     )
-    return Cleaned(post, categories)
+    return Cleaned(post, categories, removed)

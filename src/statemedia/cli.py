@@ -23,7 +23,8 @@ def _root(args: argparse.Namespace) -> Path:
 def cmd_build(args: argparse.Namespace) -> int:
     from statemedia.commands import run_build
 
-    return run_build(_root(args), Path(args.out) if args.out else None, quiet=args.quiet)
+    out = Path(args.out) if args.out else None
+    return run_build(_root(args), out, quiet=args.quiet, workers=args.workers)
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -55,6 +56,11 @@ def make_parser() -> argparse.ArgumentParser:
     build = sub.add_parser("build", help="rebuild the dataset from seeds/ into dataset/build/")
     build.add_argument("--out", help="output folder (default: dataset/build)")
     build.add_argument("--quiet", action="store_true", help="print only the summary")
+    build.add_argument(
+        "--workers",
+        type=int,
+        help="parse processes (default: 1 for small inputs, else one per core); same output",
+    )
     build.set_defaults(func=cmd_build)
 
     release = sub.add_parser("release", help="build and cut an immutable release")
@@ -88,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StatemediaError as err:
         print(f"statemedia: error: {err}", file=sys.stderr)
         return err.exit_code
+    except KeyboardInterrupt:  # outputs are staged and renamed: nothing was half-written
+        print("statemedia: interrupted; nothing was half-written", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

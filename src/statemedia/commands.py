@@ -16,15 +16,22 @@ from statemedia.build import build_tables
 from statemedia.config import CONFIG_FILE, Config, load_config
 from statemedia.errors import ReleaseError
 from statemedia.fileio import write_atomic
+from statemedia.release.checksums import (
+    commit_release,
+    recover_pending,
+    stage_release,
+    verify_everything,
+)
 from statemedia.release.layout import (
     CROISSANT,
     newest_version,
     parse_version,
     read_manifest,
+    release_versions,
     released_splits,
-    verify_releases,
     version_key,
 )
+from statemedia.release.lock import dataset_lock
 from statemedia.release.manifest import FileEntry, Manifest
 from statemedia.release.staging import check_build_target, promote, replace_build, staged
 from statemedia.release.writer import encode_tables, file_entries, write_tables
@@ -61,18 +68,50 @@ def compare_with_release(
     )
 
 
-def run_build(root: Path, out: Path | None = None, quiet: bool = False) -> int:
+def _refuse_corrupted_releases(dataset_dir: Path) -> None:
+    """Builds compare with, and releases build on, the committed releases: they must verify.
+    Under the dataset lock."""
+    recover_pending(dataset_dir / "data")  # a release killed after its rename is recorded now
+    if not release_versions(dataset_dir):
+        return
+    problems = verify_everything(dataset_dir)
+    if problems:
+        raise ReleaseError(
+            f"the releases in {dataset_dir / 'data'} do not verify ({len(problems)} problem(s), "
+            f"first: {problems[0]}); restore them from version control (`statemedia verify` lists "
+            "every problem), then run again"
+        )
+
+
+def _refuse_protected_output(root: Path, config: Config, out: Path) -> None:
+    """A build never writes inside seeds/ or the release folders."""
+    target = out.resolve()
+    for protected in (root / config.build.seeds_dir, root / config.build.dataset_dir / "data"):
+        if target.is_relative_to(protected.resolve()):
+            raise ReleaseError(
+                f"{out}: inside {protected}, which a build never writes to; choose another --out"
+            )
+
+
+def run_build(
+    root: Path, out: Path | None = None, quiet: bool = False, workers: int | None = None
+) -> int:
     """Rebuild from seeds/ into dataset/build (or `out`) and compare with the newest release."""
     config = _config(root)
     dataset_dir = root / config.build.dataset_dir
-    build = build_tables(root, config, released_splits(dataset_dir))
     out = out or dataset_dir / "build"
-    check_build_target(out)  # before the work, and again before the swap
-    with staged(out.parent, out.name) as staging:
-        manifest = write_tables(staging, build.tables, build.manifest, version=None)
-        write_atomic(staging / "line_account.txt", format_accounts(build.outcome.accounts) + "\n")
-        write_atomic(staging / "seconds.json", json.dumps(build.seconds, indent=2) + "\n")
-    replace_build(staging, out)
+    _refuse_protected_output(root, config, out)
+    with dataset_lock(dataset_dir, "statemedia build"):
+        check_build_target(out)  # before the work, and again before the swap
+        _refuse_corrupted_releases(dataset_dir)
+        build = build_tables(root, config, released_splits(dataset_dir), workers)
+        with staged(out.parent, out.name) as staging:
+            manifest = write_tables(staging, build.tables, build.manifest, version=None)
+            accounts = format_accounts(build.outcome.accounts)
+            write_atomic(staging / "line_account.txt", accounts + "\n")
+            write_atomic(staging / "seconds.json", json.dumps(build.seconds, indent=2) + "\n")
+        replace_build(staging, out)
+        version, differing = compare_with_release(dataset_dir, manifest.files)
     if not quiet:
         print("Line account (every line of every raw file, by category):")
         print(format_accounts(build.outcome.accounts))
@@ -86,14 +125,13 @@ def run_build(root: Path, out: Path | None = None, quiet: bool = False) -> int:
         )
     print("seconds: " + ", ".join(f"{stage} {sec:.2f}" for stage, sec in build.seconds.items()))
     print(f"wrote {out}")
-    version, differing = compare_with_release(dataset_dir, manifest.files)
     if version is None:
         print("no release yet: cut one with `statemedia release --version 1.0.0`")
     elif differing:
         print(f"differs from release {version} in: {', '.join(differing)}")
         print("to publish it, cut a new release: `statemedia release --version X.Y.Z`")
     else:
-        print(f"byte-identical to release {version}")
+        print(f"byte-identical to release {version} (which verifies)")
     return 0
 
 
@@ -103,41 +141,48 @@ def run_release(root: Path, version_text: str, date_released: str | None = None)
     from statemedia.release.croissant import render_croissant
 
     version = parse_version(version_text)
-    config = _config(root)
-    dataset_dir = root / config.build.dataset_dir
-    final = dataset_dir / "data" / version
-    if final.exists():
-        raise ReleaseError(
-            f"{final} already exists: released versions are never modified; "
-            "choose a new version number"
-        )
-    newest = newest_version(dataset_dir)
-    if newest is not None and version_key(version) <= version_key(newest):
-        raise ReleaseError(f"version {version} is not newer than the newest release {newest}")
-    build = build_tables(root, config, released_splits(dataset_dir))
     try:  # the only clock reading in a release: its date, in the manifest, never in rows
         when = (date.fromisoformat(date_released) if date_released else date.today()).isoformat()
     except ValueError as err:
         raise ReleaseError(f"--date {date_released!r} is not YYYY-MM-DD") from err
-    with staged(final.parent, version) as staging:
-        manifest = write_tables(
-            staging, build.tables, build.manifest, version=version, date_released=when
-        )
-        # Written before promotion: croissant.json is part of the release, as immutable as it.
-        croissant = render_croissant(staging, manifest, version, config.project)
-        write_atomic(staging / CROISSANT, croissant)
-        promote(staging, final)
+    config = _config(root)
+    dataset_dir = root / config.build.dataset_dir
+    final = dataset_dir / "data" / version
+    # Under the lock, so that "newer than the newest" cannot race with another release.
+    with dataset_lock(dataset_dir, f"statemedia release {version}"):
+        if final.exists():
+            raise ReleaseError(
+                f"{final} already exists: released versions are never modified; "
+                "choose a new version number"
+            )
+        newest = newest_version(dataset_dir)
+        if newest is not None and version_key(version) <= version_key(newest):
+            raise ReleaseError(f"version {version} is not newer than the newest release {newest}")
+        _refuse_corrupted_releases(dataset_dir)
+        build = build_tables(root, config, released_splits(dataset_dir))
+        with staged(final.parent, version) as staging:
+            manifest = write_tables(
+                staging, build.tables, build.manifest, version=version, date_released=when
+            )
+            # Written before promotion: croissant.json is part of the release, as immutable.
+            croissant = render_croissant(staging, manifest, version, config.project)
+            write_atomic(staging / CROISSANT, croissant)
+            stage_release(dataset_dir / "data", version, staging)
+            promote(staging, final)
+        commit_release(dataset_dir / "data", version)
+        write_generated(root)
     print(_summary(manifest))
     print(f"released {final}")
-    write_generated(root)
     return 0
 
 
 def run_verify(root: Path, reproduce: bool = False) -> int:
-    """Re-hash every release; with `reproduce`, rebuild and compare with the newest release."""
+    """Re-hash every file of every release; with `reproduce`, also rebuild and compare."""
     config = _config(root)
     dataset_dir = root / config.build.dataset_dir
-    problems = verify_releases(dataset_dir)
+    problems = verify_everything(dataset_dir)
+    if not release_versions(dataset_dir):
+        problems = [f"{dataset_dir / 'data'}: no releases found"]
     if reproduce and not problems:
         version = newest_version(dataset_dir)
         assert version is not None
@@ -151,7 +196,10 @@ def run_verify(root: Path, reproduce: bool = False) -> int:
     if problems:
         print(f"verify: {len(problems)} problem(s)")
         return 1
-    print("verify: every release matches its manifest" + (" and the rebuild" if reproduce else ""))
+    print(
+        "verify: every file of every release matches its manifest and SHA256SUMS"
+        + (", and the rebuild matches the newest" if reproduce else "")
+    )
     return 0
 
 

@@ -8,8 +8,9 @@ tests, benchmarks) takes the loaded `Config`; a variant is `dataclasses.replace(
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 
 from statemedia.errors import ConfigError
@@ -30,6 +31,17 @@ class BuildPaths:
     seeds_dir: str
     dataset_dir: str
     labels_dir: str  # gold.jsonl + annotations.jsonl joined into a release
+
+    def __post_init__(self) -> None:
+        for name in ("seeds_dir", "dataset_dir", "labels_dir"):
+            value = getattr(self, name)
+            parts = PurePosixPath(value).parts
+            absolute = value.startswith("/") or value[1:2] == ":"
+            if not value.strip() or absolute or "\\" in value or ".." in parts:
+                raise ConfigError(
+                    f"[build] {name} must be a folder relative to the repository root, with '/' "
+                    f"and without '..', got {value!r}"
+                )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +82,10 @@ class SplitConfig:
     test: float
 
     def __post_init__(self) -> None:
+        for name in ("train", "validation", "test"):
+            ratio = getattr(self, name)
+            if not (math.isfinite(ratio) and 0.0 <= ratio <= 1.0):
+                raise ConfigError(f"[split] {name} must be a ratio in [0, 1], got {ratio}")
         if abs(self.train + self.validation + self.test - 1.0) > 1e-9:
             raise ConfigError(
                 f"[split] train + validation + test must sum to 1, got "

@@ -33,3 +33,9 @@ class LabelStudioError(StatemediaError):
     """Label Studio is unreachable, refuses our token, or returns something we cannot use."""
 
     exit_code = 5
+
+
+class BusyError(StatemediaError):
+    """Another build or release holds the dataset folder's lock."""
+
+    exit_code = 6

@@ -8,8 +8,12 @@ complete line account per file, and per-file counts.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
 import gc
 import os
+import signal
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -101,6 +105,8 @@ def parse_file(raw: RawFile) -> FileOutcome:
             platform=raw.decl.platform,
             language=raw.decl.language,
         )
+        if cleaned.control_chars:  # counted per file in the manifest's parse_by_file
+            counts["control_chars_removed"] += cleaned.control_chars
         # A teaser is kept as its own record kind, but its lines are navigation in the account.
         final = [
             LineCategory.LINK_TEASER
@@ -125,6 +131,23 @@ def parse_file(raw: RawFile) -> FileOutcome:
     return FileOutcome(records, account, dict(sorted(counts.items())), touched, service_ids)
 
 
+def _init_worker() -> None:
+    """Set up a parse worker: no cyclic GC (as in build_tables), and death with its parent.
+
+    A worker blocked on its queue would outlive a parent killed with SIGKILL; on Linux the kernel
+    sends it SIGKILL when the parent dies (PR_SET_PDEATHSIG). The parent may already be gone.
+    """
+    gc.disable()
+    parent = os.getppid()
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
 # Below this many bytes of input, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 20_000_000
 
@@ -140,7 +163,7 @@ def parse_and_clean(files: Sequence[RawFile], workers: int | None = None) -> Par
         workers = min(len(files), os.cpu_count() or 1) if big else 1
     if workers > 1:
         # Workers skip cyclic GC, as build_tables does: millions of small acyclic objects.
-        with ProcessPoolExecutor(max_workers=workers, initializer=gc.disable) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
             results = list(
                 tqdm(
                     pool.map(parse_file, files),

@@ -2,8 +2,25 @@
 
 Only what the text states as the post's own date is used (`stated`), or what follows from it with no
 outside knowledge (`inferred`, with the evidence). Dates of reported events are never used. The one
-home of the month names (`MONTHS`, `MONTH_NAME`) and of the timestamp reader the structured formats
-share (`read_timestamp`).
+home of the month names (`MONTHS`, `MONTH_NAME`), of the timestamp reader the structured formats
+share (`read_timestamp`) and of the plausible window of a publication date (`implausible`).
+
+The plausible window. A date outside it stops the build with a `BadInputError` that names the file
+and the message id or line; it is not kept and marked, because it can only come from a broken scrape
+(epoch 0, a year typo, milliseconds read as seconds) or a file declared with the wrong platform, and
+no later stage could tell the right date.
+- Floor, per platform (`EARLIEST`): nothing is published on a platform before it existed. Telegram:
+  2013-08-14, its public launch (channels came in 2015; the launch is the floor that can never be
+  wrong). Web: 1991-08-06, the first public web page. A platform not listed takes the web floor.
+- Ceiling (`LATEST`): 2099-12-31 for every platform. The true ceiling is the time the file was
+  collected, which the seeds manifest does not record yet (no `collected_at`); the build's clock is
+  deliberately not used, so that a build never depends on the day it runs. With `collected_at` the
+  ceiling should become min(LATEST, collected_at).
+- What is checked: every `stated` date (the scrape's own timestamps and date lines, checked once for
+  all formats in `statemedia.parse.checked`) and the TASS scraper header date, which anchors the
+  year of the `inferred` dateline dates. Not checked: a date inferred from a post's own words (an
+  anniversary formula, `read_anniversary_date`), which is what the text says and which no fix of
+  the scrape could change.
 """
 
 from __future__ import annotations
@@ -59,6 +76,24 @@ class DateReading:
 
 
 UNKNOWN = DateReading(None, DateConfidence.UNKNOWN, None)
+
+# The plausible window of a publication date (see the module docstring): the earliest date per
+# platform, with what happened on it, and one latest date for every platform.
+EARLIEST: dict[str, tuple[date, str]] = {
+    "telegram": (date(2013, 8, 14), "Telegram launched"),
+    "web": (date(1991, 8, 6), "the first public web page"),
+}
+LATEST = date(2099, 12, 31)
+
+
+def implausible(value: date, platform: str) -> str | None:
+    """Why `value` cannot be the publication date of a post on `platform`, or None if it can."""
+    earliest, event = EARLIEST.get(platform, EARLIEST["web"])
+    if value < earliest:
+        return f"before {event} ({earliest.isoformat()})"
+    if value > LATEST:
+        return f"after {LATEST.isoformat()}, the latest plausible date"
+    return None
 
 
 def year_near(month: int, day: int, anchor: date) -> date | None:

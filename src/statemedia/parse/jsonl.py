@@ -5,27 +5,59 @@ The manifest's `options.fields` maps our fields to dotted paths in each record (
 when records do not). An id with a channel gives native id "<channel>/<id>" and, on Telegram, a t.me
 URL. Blank lines are `blank`; a line that is not a JSON object, or lacks the mapped text, stops the
 build with its file, line and field.
+
+Signature: the first non-blank line is a JSON object (and not a whole Telegram Desktop export).
+Field checks, each an error naming the file, the line and the field:
+- `text`, `id` and `date`, when mapped, must be present in every record: a mapped field missing
+  from any record is an error at the first such line (a field missing from every record is a wrong
+  mapping, one missing from some is a scrape that changed shape; neither may turn into silent
+  `unknown` dates or raw-text ids). An explicit `null` is the scrape saying "no value": a null
+  `date` (or a null object on its path) is an `unknown` date, a null `text` an empty one; a null
+  `id` is an error, since the id is the post's identity.
+- `id`: on Telegram a positive integer (a JSON number or a string of digits); elsewhere a positive
+  integer or a token of ASCII letters, digits and `._:-`. `channel` (a record's or
+  `options.channel`): a Telegram username, ASCII letters, digits and `_`, with an optional `@`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from statemedia.parse import FileContext, ParsedFile, fail, is_blank
+from statemedia.parse import FileContext, Mismatch, ParsedFile, fail, is_blank
 from statemedia.parse.dates import UNKNOWN, read_timestamp
 from statemedia.records import Draft, SourceLine
 from statemedia.vocab import LineCategory, RecordKind
 
 FIELDS = ("text", "id", "date", "url", "channel", "forwarded_from", "title")
 _MISSING = object()
+_DIGITS = re.compile(r"[0-9]+")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]*")
+USERNAME = re.compile(r"@?[A-Za-z0-9_]+")  # a Telegram username as t.me links spell it
+_ONE_OBJECT = "each line of a jsonl file must be one JSON object"
 
 
 def lookup(record: Mapping[str, Any], path: str) -> object:
     """The value at a dotted path ("fwd_from.from_name"), or `_MISSING` if a step is absent."""
     value: object = record
     for step in path.split("."):
+        if isinstance(value, Mapping) and step in value:
+            value = value[step]
+        elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
+            value = value[int(step)]
+        else:
+            return _MISSING
+    return value
+
+
+def lookup_present(record: Mapping[str, Any], path: str) -> object:
+    """Like `lookup`, but a null on the way is the value None ("no value"), not `_MISSING`."""
+    value: object = record
+    for step in path.split("."):
+        if value is None:
+            return None
         if isinstance(value, Mapping) and step in value:
             value = value[step]
         elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
@@ -63,10 +95,81 @@ def _optional_str(value: object) -> str | None:
     return str(value)
 
 
+def _not_a_record(text: str) -> str | None:
+    """Why one line is not a JSON object, or None if it is one."""
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as err:
+        return f"not JSON ({err.msg} at column {err.colno})"
+    if not isinstance(record, dict):
+        return f"a JSON {type(record).__name__}, not an object"
+    return None
+
+
+def jsonl_signature(lines: Sequence[SourceLine]) -> Mismatch | None:
+    """JSON Lines: the first non-blank line is one JSON object, and not a whole chat export."""
+    first = next((line for line in lines if not is_blank(line)), None)
+    if first is None:
+        return Mismatch(None, "no JSON record", _ONE_OBJECT)
+    problem = _not_a_record(first.text)
+    if problem is not None:
+        return Mismatch(first.number, problem, _ONE_OBJECT)
+    if isinstance(json.loads(first.text).get("messages"), list):
+        return Mismatch(
+            first.number,
+            "a JSON object with a `messages` list, as a whole Telegram Desktop export is",
+            _ONE_OBJECT,
+        )
+    return None
+
+
+def _native_id(ctx: FileContext, line: SourceLine, path: str, value: object) -> str:
+    """A record's id as text, refused unless it is a safe id for its platform."""
+    if value is _MISSING:
+        raise fail(
+            ctx,
+            line,
+            f"no id field {path!r} (mapped as `id`)",
+            "every record needs its id; fix options.fields.id in seeds/manifest.toml or the scrape",
+        )
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return str(value)
+    if isinstance(value, str) and _DIGITS.fullmatch(value) and int(value) > 0:
+        return value
+    if ctx.platform != "telegram" and isinstance(value, str) and _TOKEN.fullmatch(value):
+        return value
+    kind = (
+        "a positive integer (a Telegram message id)"
+        if ctx.platform == "telegram"
+        else "a positive integer or a token of ASCII letters, digits and ._:-"
+    )
+    raise fail(
+        ctx,
+        line,
+        f"id field {path!r} is {json.dumps(value, ensure_ascii=False)}, not {kind}",
+        "map `id` to the scrape's message id",
+    )
+
+
+def _channel(ctx: FileContext, line: SourceLine | None, where: str, value: object) -> str | None:
+    """A channel username without '@', refused unless it is one; None if there is none."""
+    if value is _MISSING or value is None or value == "":
+        return None
+    if isinstance(value, str) and USERNAME.fullmatch(value):
+        return value.lstrip("@")
+    raise fail(
+        ctx,
+        line,
+        f"{where} is {json.dumps(value, ensure_ascii=False)}, not a Telegram username "
+        "(letters, digits and _)",
+        "fix the channel in seeds/manifest.toml or the field mapping",
+    )
+
+
 def parse_jsonl(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
     """Parse JSON Lines, one record a line, through the manifest's field mapping."""
     fields = field_map(ctx)
-    default_channel = ctx.options.get("channel")
+    default_channel = _channel(ctx, None, "options.channel", ctx.options.get("channel"))
     kind = RecordKind.TELEGRAM_POST if ctx.platform == "telegram" else RecordKind.ARTICLE
     parsed = ParsedFile()
     for line in lines:
@@ -77,18 +180,10 @@ def parse_jsonl(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
             record = json.loads(line.text)
         except json.JSONDecodeError as err:
             raise fail(
-                ctx,
-                line,
-                f"not JSON ({err.msg} at column {err.colno})",
-                "each line of a jsonl file must be one JSON object",
+                ctx, line, f"not JSON ({err.msg} at column {err.colno})", _ONE_OBJECT
             ) from err
         if not isinstance(record, dict):
-            raise fail(
-                ctx,
-                line,
-                f"a JSON {type(record).__name__}, not an object",
-                "each line of a jsonl file must be one JSON object",
-            )
+            raise fail(ctx, line, f"a JSON {type(record).__name__}, not an object", _ONE_OBJECT)
         text = lookup(record, fields["text"])
         if text is _MISSING:
             raise fail(
@@ -106,27 +201,41 @@ def parse_jsonl(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
             )
         values = {name: lookup(record, path) for name, path in fields.items() if name != "text"}
         reading = UNKNOWN
-        raw_date = values.get("date", _MISSING)
-        if raw_date is not _MISSING and raw_date is not None:
-            stated = read_timestamp(raw_date)
-            if stated is None:
+        if "date" in fields:
+            raw_date = lookup_present(record, fields["date"])
+            if raw_date is _MISSING:
                 raise fail(
                     ctx,
                     line,
-                    f"date field {fields['date']!r} is {raw_date!r}, neither ISO 8601 nor "
-                    "epoch seconds",
-                    "map `date` to a timestamp field",
+                    f"no date field {fields['date']!r} (mapped as `date`)",
+                    "every record needs the mapped field (null for no date); fix "
+                    "options.fields.date in seeds/manifest.toml or the scrape",
                 )
-            reading = stated
-        native = _optional_str(values.get("id", _MISSING))
-        channel = _optional_str(values.get("channel", _MISSING)) or default_channel
+            if raw_date is not None:
+                stated = read_timestamp(raw_date)
+                if stated is None:
+                    raise fail(
+                        ctx,
+                        line,
+                        f"date field {fields['date']!r} is {raw_date!r}, neither ISO 8601 nor "
+                        "epoch seconds",
+                        "map `date` to a timestamp field",
+                    )
+                reading = stated
+        native = None
+        if "id" in fields:
+            native = _native_id(ctx, line, fields["id"], lookup_present(record, fields["id"]))
+        channel = default_channel
+        if "channel" in fields:
+            where = f"channel field {fields['channel']!r}"
+            channel = _channel(ctx, line, where, values["channel"]) or default_channel
         native_id = None
         if native is not None:
             # "MFARussia/12345", as t.me and the other Telegram adapters name a message.
-            native_id = f"{channel.lstrip('@')}/{native}" if channel else native
+            native_id = f"{channel}/{native}" if channel else native
         url = _optional_str(values.get("url", _MISSING))
         if url is None and ctx.platform == "telegram" and channel and native is not None:
-            url = f"https://t.me/{channel.lstrip('@')}/{native}"
+            url = f"https://t.me/{channel}/{native}"
         parsed.drafts.append(
             Draft(
                 kind=kind,

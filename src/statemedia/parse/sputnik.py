@@ -1,38 +1,44 @@
 """Parser `sputnik_article@1`: one Sputnik article per file.
 
 Layout: title, a date line ("Wednesday, 4 August, 2021 - 22:07"), body paragraphs, "Source: …".
-Blank lines may separate any of them. The date line is a stated publication date.
+Blank lines may separate any of them. The date line is a stated publication date, and the format's
+signature: the second non-blank line must be one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from statemedia.parse import FileContext, ParsedFile, article_roles, fail, is_blank
+from statemedia.parse import FileContext, Mismatch, ParsedFile, article_roles, fail, is_blank
 from statemedia.parse.dates import read_sputnik_date_line
 from statemedia.records import Draft, SourceLine
 from statemedia.vocab import LineCategory, RecordKind
 
 
-def parse_article(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
-    """Parse a single Sputnik article."""
+def article_signature(lines: Sequence[SourceLine]) -> Mismatch | None:
+    """A title, then a Sputnik date line, then at least one more line."""
     content = [i for i, line in enumerate(lines) if not is_blank(line)]
     if len(content) < 3:
-        raise fail(
-            ctx,
+        return Mismatch(
             None,
             "a Sputnik article needs a title, a date line and a body",
             "check that the file is a complete article page",
         )
-    title_i, date_i = content[0], content[1]
-    reading = read_sputnik_date_line(lines[date_i].text)
-    if reading is None:
-        raise fail(
-            ctx,
-            lines[date_i],
+    if read_sputnik_date_line(lines[content[1]].text) is None:
+        return Mismatch(
+            lines[content[1]].number,
             "expected a date line like 'Wednesday, 4 August, 2021 - 22:07' after the title",
             "declare the right format in seeds/manifest.toml",
         )
+    return None
+
+
+def parse_article(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
+    """Parse a single Sputnik article (its signature checked: a title, a date line, a body)."""
+    content = [i for i, line in enumerate(lines) if not is_blank(line)]
+    title_i, date_i = content[0], content[1]
+    reading = read_sputnik_date_line(lines[date_i].text)
+    assert reading is not None
     source_i = next((i for i in content if lines[i].text.startswith("Source:")), None)
     if source_i is not None:
         trailing = [i for i in content if i > source_i]

@@ -4,6 +4,10 @@ Both open with a scraper header ` date YYYY-MM-DD <title>`. An article is `headl
 photo caption and credit / DATELINE. /TASS/. body`; the dateline gives day and month, the header's
 date the year (so the date is `inferred`). A dump concatenates articles; a page holds one article,
 then "Read more" teasers (headline, summary, "Read more") that become `link_teaser` records.
+
+Signatures: both need the scraper header on line 1 and a dateline. A dump has no "Read more" teaser
+(a saved page's list); a page has exactly one dateline (a second one means a dump). The header date
+must lie in the plausible window of statemedia.parse.dates, as it gives the articles their year.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from statemedia.parse import FileContext, ParsedFile, article_roles, fail, is_blank
-from statemedia.parse.dates import MONTH_NAME, MONTHS, UNKNOWN, DateReading, year_near
+from statemedia.parse import FileContext, Mismatch, ParsedFile, article_roles, fail, is_blank
+from statemedia.parse.dates import MONTH_NAME, MONTHS, UNKNOWN, DateReading, implausible, year_near
 from statemedia.records import Draft, SourceLine
 from statemedia.vocab import DateConfidence, LineCategory, RecordKind
 
@@ -33,21 +37,91 @@ def _is_credit(text: str) -> bool:
     return text.startswith("©") or text.endswith("/TASS") or text.endswith("/TASS)")
 
 
-def _read_header(lines: Sequence[SourceLine], ctx: FileContext) -> date:
-    match = SCRAPER_HEADER.match(lines[0].text) if lines else None
-    if not match:
-        raise fail(
-            ctx,
-            1,
-            "expected the scraper header ' date YYYY-MM-DD <title>' on line 1",
-            "declare the right format in seeds/manifest.toml or restore the header",
+_NO_HEADER = Mismatch(
+    1,
+    "expected the scraper header ' date YYYY-MM-DD <title>' on line 1",
+    "declare the right format in seeds/manifest.toml or restore the header",
+)
+
+
+def _datelines(lines: Sequence[SourceLine]) -> list[int]:
+    """Indices of the dateline lines (never line 1, the scraper header)."""
+    return [i for i, line in enumerate(lines) if i > 0 and DATELINE.match(line.text)]
+
+
+def _first_teaser(lines: Sequence[SourceLine]) -> int | None:
+    """Index of the first "Read more" that ends a teaser (headline, summary, "Read more")."""
+    for j in range(2, len(lines)):
+        if lines[j].text.strip() != READ_MORE:
+            continue
+        pair = lines[j - 2 : j]
+        if not any(
+            is_blank(t) or t.text.strip() == READ_MORE or DATELINE.match(t.text) for t in pair
+        ):
+            return j
+    return None
+
+
+def dump_signature(lines: Sequence[SourceLine]) -> Mismatch | None:
+    """A dump: the scraper header, a dateline, and no "Read more" teaser of a saved page."""
+    if not lines or not SCRAPER_HEADER.match(lines[0].text):
+        return _NO_HEADER
+    if not _datelines(lines):
+        return Mismatch(
+            None,
+            "no 'CITY, Month D. /TASS/.' dateline found",
+            "this does not look like a TASS article dump; check its declared format",
         )
+    teaser = _first_teaser(lines)
+    if teaser is not None:
+        return Mismatch(
+            teaser + 1,
+            "a 'Read more' teaser (headline, summary, 'Read more'), "
+            "which only a saved TASS page has",
+            "a dump holds articles only; check the file",
+        )
+    return None
+
+
+def page_signature(lines: Sequence[SourceLine]) -> Mismatch | None:
+    """A page: the scraper header and exactly one dateline."""
+    if not lines or not SCRAPER_HEADER.match(lines[0].text):
+        return _NO_HEADER
+    datelines = _datelines(lines)
+    if not datelines:
+        return Mismatch(
+            None,
+            "no 'CITY, Month D. /TASS/.' dateline found",
+            "check the saved page, or declare another format",
+        )
+    if len(datelines) > 1:
+        return Mismatch(
+            datelines[1] + 1,
+            "a second 'CITY, Month D. /TASS/.' dateline, but a TASS page holds one article",
+            "check the saved page",
+        )
+    return None
+
+
+def _read_header(lines: Sequence[SourceLine], ctx: FileContext) -> date:
+    """The scraper header's date (the signature checked that the header is there)."""
+    match = SCRAPER_HEADER.match(lines[0].text)
+    assert match is not None
     try:
-        return date.fromisoformat(match["date"])
+        value = date.fromisoformat(match["date"])
     except ValueError as err:
         raise fail(
             ctx, 1, f"scraper header date {match['date']!r} is not a valid date", "fix the header"
         ) from err
+    why = implausible(value, ctx.platform)
+    if why is not None:
+        raise fail(
+            ctx,
+            1,
+            f"scraper header date {value.isoformat()} is {why} on platform {ctx.platform}",
+            "the header gives every article its year; re-scrape the file or fix its declaration",
+        )
+    return value
 
 
 def _dateline_reading(line: SourceLine, anchor: date) -> DateReading:
@@ -138,14 +212,7 @@ def _header_above(
 def parse_dump(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
     """Parse several concatenated TASS articles."""
     anchor = _read_header(lines, ctx)
-    datelines = [i for i, line in enumerate(lines) if i > 0 and DATELINE.match(line.text)]
-    if not datelines:
-        raise fail(
-            ctx,
-            None,
-            "no 'CITY, Month D. /TASS/.' dateline found",
-            "this does not look like a TASS article dump; check its declared format",
-        )
+    datelines = _datelines(lines)
     parsed = ParsedFile()
     parsed.mark(lines[:1], LineCategory.SCRAPER_HEADER)
     heads = [

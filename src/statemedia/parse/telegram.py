@@ -4,6 +4,14 @@ Forwards dump: a post may open with "Forwarded from <channel>", then its first l
 the dump shows twice (a preview, then the body again): the second copy is `repeated_body`.
 Web preview (t.me/s): a channel header, then posts separated only by content cues; a media placeholder
 ("Please open Telegram to view this post", "VIEW IN TELEGRAM") opens the post whose media it replaces.
+
+Signatures: a forwards dump has at least one "Forwarded from <channel>" header and nothing that only
+t.me/s shows (its channel header, a media placeholder); a web preview has its channel header or at
+least one media placeholder. A date inferred from an anniversary formula is the post's own words and
+is not held to the plausible window of statemedia.parse.dates.
+
+Both parsers are linear in the file: the repeated body is found with a Z-function over line codes
+(`_repeat_length`), and the next "Forwarded from" header by a pointer that only moves forward.
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from statemedia.parse import FileContext, ParsedFile, fail, is_blank
+from statemedia.parse import FileContext, Mismatch, ParsedFile, fail, is_blank
 from statemedia.parse.dates import read_anniversary_date
 from statemedia.parse.markers import PLACEHOLDERS
 from statemedia.records import Draft, SourceLine
@@ -47,31 +55,99 @@ def _draft(
     )
 
 
-def _repeat_length(texts: Sequence[str], start: int, stop: int) -> tuple[int, int] | None:
-    """Find the shortest block B at texts[start:] that is followed by a copy of itself.
+def _web_preview_marker(texts: Sequence[str]) -> tuple[int, str] | None:
+    """The first line (index) that only a t.me/s web preview shows, and what it is."""
+    header_end = _channel_header_end(texts)
+    if header_end:
+        return header_end - 1, "a t.me/s channel header ('… subscribers', 'Download Telegram')"
+    for i, text in enumerate(texts):
+        if text in PLACEHOLDERS:
+            return i, f"the t.me/s media placeholder {text!r}"
+    return None
 
-    Returns (len(B), length of the copy); the copy may be cut short only by the end of the file.
-    The block never extends to `stop` (the next "Forwarded from" line).
+
+def forwards_signature(lines: Sequence[SourceLine]) -> Mismatch | None:
+    """A forwards dump: a "Forwarded from" header, and nothing that only a web preview shows."""
+    texts = [line.text.strip() for line in lines]
+    if not any(FORWARDED_FROM.match(text) for text in texts):
+        return Mismatch(
+            None,
+            "no 'Forwarded from <channel>' line, the header of a forwarded post",
+            "check that the file is a text dump of forwarded Telegram posts",
+        )
+    marker = _web_preview_marker(texts)
+    if marker is not None:
+        index, what = marker
+        return Mismatch(
+            lines[index].number,
+            f"{what}, which a dump of forwarded posts does not have",
+            "check the file",
+        )
+    return None
+
+
+def web_preview_signature(lines: Sequence[SourceLine]) -> Mismatch | None:
+    """A web preview: its channel header, or at least one media placeholder."""
+    if _web_preview_marker([line.text.strip() for line in lines]) is None:
+        return Mismatch(
+            None,
+            "no t.me/s web-preview layout: no channel header ('… subscribers', "
+            "'Download Telegram') and no media placeholder ('Please open Telegram to view this "
+            "post')",
+            "save the channel's page https://t.me/s/<channel> from its top",
+        )
+    return None
+
+
+def line_codes(texts: Sequence[str]) -> list[int]:
+    """One small integer per distinct text, so that comparing two lines costs O(1)."""
+    codes: dict[str, int] = {}
+    return [codes.setdefault(text, len(codes)) for text in texts]
+
+
+def _repeat_length(
+    codes: Sequence[int], start: int, stop: int, at_end: bool
+) -> tuple[int, int] | None:
+    """Find the shortest block B at codes[start:] that is followed by a copy of itself.
+
+    Returns (len(B), length of the copy); the copy may be cut short only by the end of the file
+    (`at_end`: `stop` is the end of the file). The block never extends to `stop` (the next
+    "Forwarded from" line).
+
+    With z the Z-function of the segment codes[start:stop] (length L; z[s] is the longest common
+    prefix of the segment and the segment from s), size s qualifies when z[s] >= min(s, L - s).
+    z[1], z[2], ... are computed in order, reusing earlier values inside the Z-box [box, reach),
+    and the search stops at the first size that qualifies, its extension capped at what that size
+    needs. A size that did not qualify never reached past twice itself, so the work is O(answer),
+    or O(L) when no size qualifies, and every post costs O(its own lines).
     """
-    n = len(texts)
-    for size in range(1, stop - start):
-        copy_start = start + size
-        available = min(size, stop - copy_start)
-        if available <= 0:
-            break
-        if available < size and stop != n:
-            continue
-        if texts[copy_start : copy_start + available] == texts[start : start + available]:
-            return size, available
+    length = stop - start
+    z = [0]  # z[0] is never used
+    box = reach = 0  # the segment's [box, reach) equals its [0, reach - box)
+    for size in range(1, length):
+        need = min(size, length - size)
+        if need < size and not at_end:
+            # Only the end of the file may cut a copy short, and every larger size would need it.
+            return None
+        common = min(reach - size, z[size - box]) if size < reach else 0
+        while common < need and codes[start + common] == codes[start + size + common]:
+            common += 1
+        if common >= need:
+            return size, need
+        z.append(common)
+        if size + common > reach:
+            box, reach = size, size + common
     return None
 
 
 def parse_forwards(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
     """Parse a dump of forwarded Telegram posts whose bodies appear twice."""
     texts = [line.text.strip() for line in lines]
+    codes = line_codes(texts)
     forward_at = [i for i, t in enumerate(texts) if FORWARDED_FROM.match(t)]
     parsed = ParsedFile()
     i, n = 0, len(lines)
+    upcoming = 0  # index in forward_at of the first header after line i
     while i < n:
         if is_blank(lines[i]):
             parsed.mark([lines[i]], LineCategory.BLANK)
@@ -92,8 +168,10 @@ def parse_forwards(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
                     "check the dump for a truncated post",
                 )
         body_from = i + 1  # the first line opens the post and is not repeated
-        stop = next((f for f in forward_at if f > i), n)
-        found = _repeat_length(texts, body_from, stop)
+        while upcoming < len(forward_at) and forward_at[upcoming] <= i:
+            upcoming += 1
+        stop = forward_at[upcoming] if upcoming < len(forward_at) else n
+        found = _repeat_length(codes, body_from, stop, at_end=stop == n)
         if found:
             size, copy = found
             end_body, end = body_from + size - 1, body_from + size + copy - 1
@@ -147,12 +225,13 @@ def parse_web_preview(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFi
     parsed.mark(lines[:header_end], LineCategory.CHANNEL_HEADER)
     groups: list[list[int]] = []
     current: list[int] = []
+    has_content = False  # whether `current` holds a line that is neither blank nor a placeholder
     for i in range(header_end, len(lines)):
         if texts[i] in PLACEHOLDERS:
             # t.me/s renders a post's unsupported media before its text: the placeholder opens a post.
-            if current and any(texts[k] and texts[k] not in PLACEHOLDERS for k in current):
+            if has_content:
                 groups.append(current)
-                current = []
+                current, has_content = [], False
             current.append(i)
             continue
         if not texts[i]:
@@ -166,6 +245,7 @@ def parse_web_preview(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFi
             groups.append(current)
             current = []
         current.append(i)
+        has_content = True
     if current:
         groups.append(current)
     for group in groups:

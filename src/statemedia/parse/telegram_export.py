@@ -5,6 +5,18 @@ and zipped with `json.loads`' list; its lines become one draft whose text is the
 lines are `post_body`, the `text_entities` copy `repeated_body`, other fields `post_metadata`).
 Service messages (pins, photo changes) are `service_message`; lines outside messages are
 `export_structure`. The manifest must name the channel: `options = { channel = "MFARussia" }`.
+
+Signature: a JSON object with a `messages` list (checked on the text before parsing, and on the
+parsed value after). Field checks, each an error naming the file, the line of the field and the
+message id:
+- `id`: a positive integer (it names the post and its t.me link);
+- `text`: a string, or a list of strings and entity objects whose `text` is a string;
+  `text_entities`, if present, a list of entity objects;
+- `date` and `date_unixtime`, if present, strings (or numbers); one that is present but unreadable
+  leaves the date `unknown`, as it always has, but a readable one outside the plausible window is
+  an error (statemedia.parse.dates);
+- `forwarded_from`: a string or null; `reactions`, if present, a list of objects each with a
+  non-negative integer `count`.
 """
 
 from __future__ import annotations
@@ -15,14 +27,27 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from statemedia.parse import FileContext, MessageWalk, ParsedFile, fail
+from statemedia.parse import (
+    FileContext,
+    MessageWalk,
+    Mismatch,
+    ParsedFile,
+    fail,
+    is_blank,
+    wrong_format,
+)
 from statemedia.parse.dates import UNKNOWN, DateReading, read_timestamp
 from statemedia.records import Draft, SourceLine
 from statemedia.vocab import DateConfidence, LineCategory, RecordKind
 
+FORMAT = "telegram_export"
 CHANNEL_TYPES = frozenset({"public_channel", "private_channel"})
 # A JSON string (escapes included), or one structural character; everything else is skipped.
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:]')
+_MESSAGES_KEY = re.compile(r'"messages"\s*:\s*\[')
+_CHATS_KEY = re.compile(r'"chats"\s*:\s*\{')  # a whole-account export's list of chats
+USERNAME = re.compile(r"[A-Za-z0-9_]+")  # a Telegram username as t.me links spell it
+_AS_WRITTEN = "use the export exactly as Telegram Desktop wrote it, or export the channel again"
 
 
 @dataclass(slots=True)
@@ -72,6 +97,27 @@ def message_spans(text: str) -> list[MessageSpan]:
     return spans
 
 
+def export_signature(lines: Sequence[SourceLine]) -> Mismatch | None:
+    """An export: the text opens a JSON object, and a `messages` list is in it."""
+    first = next((line for line in lines if not is_blank(line)), None)
+    if first is None or not first.text.lstrip().startswith("{"):
+        return Mismatch(
+            first.number if first else None,
+            "not a JSON object, as a Telegram Desktop export (result.json) is",
+            "export the channel with 'Export chat history' in JSON format",
+        )
+    if not any(_MESSAGES_KEY.search(line.text) for line in lines):
+        whole = any(_CHATS_KEY.search(line.text) for line in lines)
+        return Mismatch(
+            None,
+            "a whole-account export (no root `messages`)"
+            if whole
+            else "no `messages` list, which every Telegram Desktop chat export has",
+            "export the single channel with 'Export chat history' in JSON format",
+        )
+    return None
+
+
 def entity_text(value: Any) -> str:
     """Concatenate a `text` / `text_entities` value: a string, or strings and {"text": …} parts."""
     if isinstance(value, str):
@@ -109,6 +155,71 @@ def message_date(message: dict[str, Any]) -> DateReading:
     return DateReading(reading.value, DateConfidence.STATED, evidence)
 
 
+def _describe(value: object) -> str:
+    """A JSON value in a few words: 'the number 5', 'an object {"a": 1}', 'null'."""
+    if value is None:
+        return "null"
+    kind = {bool: "the boolean", int: "the number", float: "the number", str: "the string"}.get(
+        type(value), "a list" if isinstance(value, list) else "an object"
+    )
+    shown = json.dumps(value, ensure_ascii=False)
+    return f"{kind} {shown if len(shown) <= 60 else shown[:59] + '…'}"
+
+
+def _text_problem(name: str, value: object, *, entities_only: bool) -> str | None:
+    """What is wrong with a `text` / `text_entities` value, or None if it is well formed."""
+    if isinstance(value, str) and not entities_only:
+        return None
+    if not isinstance(value, list):
+        wanted = (
+            "a list of entity objects"
+            if entities_only
+            else "a string or a list of strings and entity objects"
+        )
+        return f"`{name}` is {_describe(value)}, not {wanted}"
+    for k, part in enumerate(value, start=1):
+        if isinstance(part, str) and not entities_only:
+            continue
+        if not isinstance(part, dict):
+            return f"part {k} of `{name}` is {_describe(part)}, not an entity object"
+        if not isinstance(part.get("text"), str):
+            return f"entity {k} of `{name}` has no string `text`"
+    return None
+
+
+def message_problem(message: dict[str, Any]) -> tuple[str, str] | None:
+    """(the field, what is wrong with it) for the first malformed field of a message, or None."""
+    native = message["id"]
+    if isinstance(native, bool) or not isinstance(native, int) or native <= 0:
+        return "id", f"message id is {_describe(native)}, not a positive integer"
+    if "text" in message:
+        problem = _text_problem("text", message["text"], entities_only=False)
+        if problem:
+            return "text", problem
+    if "text_entities" in message:
+        problem = _text_problem("text_entities", message["text_entities"], entities_only=True)
+        if problem:
+            return "text_entities", problem
+    for name in ("date", "date_unixtime"):
+        value = message.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
+            return name, f"`{name}` is {_describe(value)}, not a timestamp string"
+    forwarded = message.get("forwarded_from")
+    if forwarded is not None and not isinstance(forwarded, str):
+        return "forwarded_from", f"`forwarded_from` is {_describe(forwarded)}, not a name"
+    if "reactions" in message:
+        reactions = message["reactions"]
+        if not isinstance(reactions, list):
+            return "reactions", f"`reactions` is {_describe(reactions)}, not a list"
+        for k, reaction in enumerate(reactions, start=1):
+            count = reaction.get("count") if isinstance(reaction, dict) else None
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                return "reactions", (
+                    f"reaction {k} ({_describe(reaction)}) has no count (a non-negative integer)"
+                )
+    return None
+
+
 def _roles(
     span: MessageSpan, first: int, last: int, line_of: Callable[[int], int]
 ) -> dict[int, LineCategory]:
@@ -130,6 +241,12 @@ def _roles(
     return roles
 
 
+def _key_line(span: MessageSpan, key: str, line_of: Callable[[int], int]) -> int:
+    """The line (index) of a message's key, or of its opening brace if the key is not there."""
+    offset = next((offset for name, offset in span.keys if name == key), span.start)
+    return line_of(offset)
+
+
 def parse_export(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
     """Parse a Telegram Desktop JSON export of one channel."""
     channel = str(ctx.options.get("channel", "")).lstrip("@")
@@ -140,22 +257,36 @@ def parse_export(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
             "a telegram_export needs the channel's username for ids and t.me links",
             'declare options = { channel = "MFARussia" } in seeds/manifest.toml',
         )
+    if not USERNAME.fullmatch(channel):
+        raise fail(
+            ctx,
+            None,
+            f"options.channel {channel!r} is not a Telegram username (letters, digits and _)",
+            "declare the channel's username as in its t.me link, in seeds/manifest.toml",
+        )
     text = "\n".join(line.text for line in lines)  # offsets agree with each line's char_start
     try:
         root = json.loads(text)
     except json.JSONDecodeError as err:
-        raise fail(
-            ctx, err.lineno, f"not JSON ({err.msg})", "re-export the chat history as JSON"
+        raise wrong_format(
+            ctx,
+            FORMAT,
+            lines,
+            Mismatch(err.lineno, f"not JSON ({err.msg})", "re-export the chat history as JSON"),
         ) from err
     if not isinstance(root, dict) or not isinstance(root.get("messages"), list):
         whole = isinstance(root, dict) and "chats" in root
-        raise fail(
+        raise wrong_format(
             ctx,
-            None,
-            "a whole-account export (no root `messages`)"
-            if whole
-            else "not a Telegram Desktop chat export (no root `messages` list)",
-            "export the single channel with 'Export chat history' in JSON format",
+            FORMAT,
+            lines,
+            Mismatch(
+                None,
+                "a whole-account export (no root `messages`)"
+                if whole
+                else "not a Telegram Desktop chat export (no root `messages` list)",
+                "export the single channel with 'Export chat history' in JSON format",
+            ),
         )
     if root.get("type") not in CHANNEL_TYPES:
         raise fail(
@@ -181,6 +312,12 @@ def parse_export(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
         )
         if not isinstance(message, dict) or "id" not in message:
             raise fail(ctx, lines[first], "a message without an id", "re-export the channel")
+        problem = message_problem(message)
+        if problem is not None:
+            key, what = problem
+            where = lines[_key_line(span, key, walk.line_of)]
+            named = what if key == "id" else f"message {channel}/{message['id']}: {what}"
+            raise fail(ctx, where, named, _AS_WRITTEN)
         if message.get("type") == "service":  # pinned, photo changed, channel created: no post
             walk.service(first, last, f"{channel}/{message['id']}")
             continue

@@ -5,6 +5,15 @@ Every `.tgme_widget_message` with `data-post="<channel>/<id>"` is one draft: its
 origin the forwarded-from name. Its lines run from the line holding `data-post` to its closing tag
 or the next message's line; the text element's lines are `post_body`, the rest `post_metadata`.
 Service messages are `service_message`; lines outside messages are `export_structure`.
+
+Signature: at least one `<div class="tgme_widget_message" data-post="…">`. Field checks, each an
+error naming the file, the line and the message: `data-post` is "<channel>/<positive integer>" with
+a Telegram username; a view count (`.tgme_widget_message_views`) is a number as t.me writes it
+("953", "8.1K", "1.2M"); every reaction (`.tgme_reaction`) shows its count. A `<time datetime>` that
+cannot be read leaves the date `unknown`; a readable one outside the plausible window is an error
+(statemedia.parse.dates). Every message element must close before the next one opens (and the last
+before the end of the file): an unclosed one would hold all later messages, their text included.
+With that, and `closing_div` scanning at most to the next message, the parser is linear.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ from collections.abc import Sequence
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from statemedia.parse import FileContext, MessageWalk, ParsedFile, fail
+from statemedia.parse import FileContext, MessageWalk, Mismatch, ParsedFile, fail
 from statemedia.parse.dates import UNKNOWN, DateReading, read_timestamp
 from statemedia.records import Draft, SourceLine
 from statemedia.vocab import DateConfidence, LineCategory, RecordKind
@@ -29,17 +38,52 @@ _TEXT_TAG = re.compile(r'<div\b[^>]*?\bclass="(?:[^"]*\s)?js-message_text(?:\s[^
 _DIV = re.compile(r"<(/?)div\b", re.IGNORECASE)
 _SPACE_RUN = re.compile(r"\s+")
 SERVICE_CLASS = "service_message"  # t.me's CSS class of a service message (pin, photo change)
+USERNAME = re.compile(r"[A-Za-z0-9_]+")  # a Telegram username as t.me links spell it
+COUNT = re.compile(r"[0-9]+(?:[.,][0-9]+)?[KMB]?")  # a count as t.me shows it: 953, 8.1K, 1.2M
+_VIEWS_TAG = re.compile(r'class="(?:[^"]*\s)?tgme_widget_message_views(?:\s[^"]*)?"')
 _VERBATIM = frozenset({"pre", "code"})  # whitespace inside is the author's, not markup layout
 
 
-def closing_div(text: str, start: int) -> int:
-    """Offset of the `</div>` that closes the <div> opening at `start` (or the text's end)."""
+def closing_div(text: str, start: int, limit: int | None = None) -> int:
+    """Offset of the `</div>` that closes the <div> opening at `start`, or `limit` (default: the
+    text's end) if it does not close before that."""
+    limit = len(text) if limit is None else limit
     depth = 0
-    for match in _DIV.finditer(text, start):
+    for match in _DIV.finditer(text, start, limit):
         depth += -1 if match.group(1) else 1
         if depth == 0:
             return match.start()
-    return len(text)
+    return limit
+
+
+def page_signature(lines: Sequence[SourceLine]) -> Mismatch | None:
+    """A saved t.me/s page: at least one message element with its `data-post`."""
+    text = "\n".join(line.text for line in lines)
+    if "tgme_widget_message" not in text or _MESSAGE_TAG.search(text) is None:
+        return Mismatch(
+            None,
+            'no Telegram message: no <div class="tgme_widget_message" data-post="…"> element',
+            "save the page https://t.me/s/<channel> after its messages have loaded",
+        )
+    return None
+
+
+def count_problem(node: LexborNode) -> str | None:
+    """What is wrong with a message's view count or reactions, or None if they are numbers."""
+    for views in node.css(".tgme_widget_message_views"):
+        shown = views.text(deep=True).strip()
+        if not COUNT.fullmatch(shown):
+            return f"view count {shown!r} is not a number like 953, 8.1K or 1.2M"
+    for k, reaction in enumerate(node.css(".tgme_reaction"), start=1):
+        count = "".join(
+            child.text_content or ""
+            for child in reaction.iter(include_text=True)
+            if child.tag == "-text"
+        ).strip()
+        if not COUNT.fullmatch(count):
+            shown = reaction.text(deep=True).strip()
+            return f"reaction {k} ({shown!r}) shows no count"
+    return None
 
 
 def _in_verbatim(node: LexborNode) -> bool:
@@ -93,9 +137,21 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
         first = line_of(tag.start())
         # The next message often opens on the line where this one closes ("</div></div><div …"):
         # that line belongs to the message it opens.
-        last = line_of(closing_div(text, tag.start()))
+        following = tags[k + 1].start() if k + 1 < len(tags) else len(text)
+        closing = closing_div(text, tag.start(), following)
+        if closing == following:
+            # Unclosed, the element holds every later message: their text would be this one's,
+            # and each message's queries would walk all later ones (quadratic).
+            raise fail(
+                ctx,
+                lines[first],
+                f"message {posts[k]}: its <div> does not close before the "
+                + ("next message" if k + 1 < len(tags) else "end of the file"),
+                "use the page exactly as t.me served it (this one looks truncated or edited)",
+            )
+        last = line_of(closing)
         if k + 1 < len(tags):
-            last = min(last, line_of(tags[k + 1].start()) - 1)
+            last = min(last, line_of(following) - 1)
         walk.take(
             first,
             last,
@@ -104,12 +160,24 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
         )
         post = posts[k]
         channel, _, number = post.partition("/")
-        if not channel or not number.isdigit():
+        if (
+            not USERNAME.fullmatch(channel)
+            or not number.isascii()
+            or not number.isdigit()
+            or int(number) <= 0
+        ):
             raise fail(
                 ctx,
                 lines[first],
                 f'data-post="{post}" is not "<channel>/<message id>"',
                 "save the page from https://t.me/s/<channel>",
+            )
+        problem = count_problem(node)
+        if problem is not None:
+            views = _VIEWS_TAG.search(text, tag.start(), following)
+            where = lines[line_of(views.start())] if views and "view" in problem else lines[first]
+            raise fail(
+                ctx, where, f"message {post}: {problem}", "use the page exactly as t.me served it"
             )
         if SERVICE_CLASS in (node.attributes.get("class") or "").split():
             walk.service(first, last, post)
@@ -119,7 +187,8 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
         span_end = lines[last].char_start + len(lines[last].text)
         found = _TEXT_TAG.search(text, tag.start(), span_end)
         if found is not None:
-            for n in range(line_of(found.start()), line_of(closing_div(text, found.start())) + 1):
+            body_end = closing_div(text, found.start(), span_end)
+            for n in range(line_of(found.start()), line_of(body_end) + 1):
                 if n in roles:
                     roles[n] = LineCategory.POST_BODY
         forwarded = node.css_first(".tgme_widget_message_forwarded_from_name")

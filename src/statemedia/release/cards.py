@@ -15,7 +15,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from statemedia.clean import CLEAN_VERSION, LINE_RULES
+from statemedia.clean import LINE_RULES
 from statemedia.config import CONFIG_FILE, Config, load_config
 from statemedia.fileio import write_atomic
 from statemedia.parse import registry
@@ -40,13 +40,20 @@ MARKER = re.compile(
     r"(<!-- BEGIN GENERATED: (?P<name>[a-z_]+) -->\n)(?P<body>.*?)(<!-- END GENERATED: (?P=name) -->)",
     re.DOTALL,
 )
-# Line categories removed inside kept posts, and the rule that removes each (versions from code).
-RULE_OF_CATEGORY: dict[LineCategory, str] = {
-    **{rule.category: f"{CLEAN_VERSION} `{rule.name}`: {rule.summary}" for rule in LINE_RULES},
-    LineCategory.REPEATED_BODY: (
-        f"{registry()['telegram_forwards'][0]}: the dump's second copy of a post body"
-    ),
-}
+
+
+def rules_of_categories(manifest: Manifest) -> dict[LineCategory, str]:
+    """Each line category removed inside kept posts and the rule that removes it, named with the
+    versions that built the release (from its manifest, not from today's code)."""
+    forwards = registry()["telegram_forwards"][0].split("@")[0]
+    forwards = next(
+        (p for p in manifest.versions.parsers if p.startswith(f"{forwards}@")), forwards
+    )
+    clean = manifest.versions.clean
+    return {
+        **{rule.category: f"{clean} `{rule.name}`: {rule.summary}" for rule in LINE_RULES},
+        LineCategory.REPEATED_BODY: f"{forwards}: the dump's second copy of a post body",
+    }
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
@@ -127,11 +134,12 @@ def block_preprocessing(manifest: Manifest) -> str:
         totals.update(account.lines)
     clean = manifest.stage_counts.clean
     touched = clean.records_with_lines_removed
-    rows = [[RULE_OF_CATEGORY[c], totals.get(c, 0), touched.get(c, 0)] for c in RULE_OF_CATEGORY]
+    rules = rules_of_categories(manifest)
+    rows = [[rules[c], totals.get(c, 0), touched.get(c, 0)] for c in rules]
     outside = [
         c
         for c in LineCategory
-        if c not in RULE_OF_CATEGORY and not c.startswith("post_") and c != LineCategory.LINK_TEASER
+        if c not in rules and not c.startswith("post_") and c != LineCategory.LINK_TEASER
     ]
     rows += [
         [f"parser: `{c}` lines outside any post", totals[c], "–"] for c in outside if totals.get(c)

@@ -39,9 +39,10 @@ teasers = load_dataset("path/to/statemedia/dataset", "{newest}-link_teasers")
 {labels}
 
 Releases are immutable: each folder `data/<version>/` has a `manifest.json` with the sha256 and
-row count of every file, the input files' hashes, code and rule versions and stage counts
-(`statemedia verify` checks them), and a `croissant.json` (MLCommons Croissant 1.0 with the
-Responsible AI fields). Releases in this folder:
+row count of every table, the input files' hashes, code and rule versions and stage counts, and a
+`croissant.json` (MLCommons Croissant 1.0 with the Responsible AI fields).
+[`data/SHA256SUMS`](data/SHA256SUMS) holds the sha256 of every file of every release
+(`sha256sum -c SHA256SUMS` in `data/`, or `statemedia verify`). Releases in this folder:
 
 {releases}
 

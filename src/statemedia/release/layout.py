@@ -15,7 +15,8 @@ from statemedia.fileio import read_text
 from statemedia.release.manifest import Manifest
 from statemedia.vocab import SPLITS
 
-VERSION = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
+# ASCII digits only (`\d` would take '٢'), and the whole string (`$` would allow a trailing newline).
+VERSION = re.compile(r"v([0-9]+)\.([0-9]+)\.([0-9]+)", re.ASCII)
 MANIFEST = "manifest.json"
 CROISSANT = "croissant.json"  # written into the release when it is cut, never regenerated
 
@@ -28,14 +29,16 @@ def table_file(name: str) -> str:
 def parse_version(text: str) -> str:
     """Normalise '1.2.3' or 'v1.2.3' to 'v1.2.3'; refuse anything else."""
     version = text if text.startswith("v") else f"v{text}"
-    if not VERSION.match(version):
-        raise ReleaseError(f"version {text!r} is not MAJOR.MINOR.PATCH (e.g. 1.0.0)")
+    if not VERSION.fullmatch(version):
+        raise ReleaseError(
+            f"version {text!r} is not MAJOR.MINOR.PATCH in ASCII digits (e.g. 1.0.0)"
+        )
     return version
 
 
 def version_key(version: str) -> tuple[int, int, int]:
     """Sort key of a version folder name."""
-    match = VERSION.match(version)
+    match = VERSION.fullmatch(version)
     assert match is not None
     return int(match[1]), int(match[2]), int(match[3])
 
@@ -45,7 +48,7 @@ def release_versions(dataset_dir: Path) -> list[str]:
     data = dataset_dir / "data"
     if not data.is_dir():
         return []
-    names = [p.name for p in data.iterdir() if p.is_dir() and VERSION.match(p.name)]
+    names = [p.name for p in data.iterdir() if p.is_dir() and VERSION.fullmatch(p.name)]
     return sorted(names, key=version_key)
 
 

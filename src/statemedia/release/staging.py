@@ -19,11 +19,22 @@ from statemedia.errors import ReleaseError
 from statemedia.release.layout import MANIFEST
 
 
+def remove_stale(parent: Path, name: str) -> list[Path]:
+    """Remove what killed runs left next to `name`: staging (`.<name>.*.partial`) and set-aside
+    (`.<name>.*.old`) folders. Call only under the dataset lock: then no other run owns them."""
+    stale = sorted([*parent.glob(f".{name}.*.partial"), *parent.glob(f".{name}.*.old")])
+    for folder in stale:
+        if folder.is_dir() and not folder.is_symlink():
+            shutil.rmtree(folder)
+    return stale
+
+
 @contextmanager
 def staged(parent: Path, name: str) -> Iterator[Path]:
     """A fresh hidden folder next to the final one (so the final rename is atomic), removed if the
-    block fails: a failed build or release leaves nothing half-written."""
+    block fails: a failed build or release leaves nothing half-written. Under the dataset lock."""
     parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(parent, name)
     folder = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=parent))
     folder.chmod(0o755)
     try:
