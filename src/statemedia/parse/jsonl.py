@@ -39,24 +39,14 @@ USERNAME = re.compile(r"@?[A-Za-z0-9_]+")  # a Telegram username as t.me links s
 _ONE_OBJECT = "each line of a jsonl file must be one JSON object"
 
 
-def lookup(record: Mapping[str, Any], path: str) -> object:
-    """The value at a dotted path ("fwd_from.from_name"), or `_MISSING` if a step is absent."""
+def lookup(record: Mapping[str, Any], path: str, null_is_value: bool = False) -> object:
+    """The value at a dotted path ("fwd_from.from_name"), or `_MISSING` if a step is absent.
+
+    With `null_is_value`, a null on the way is the value None ("no value"), not `_MISSING`.
+    """
     value: object = record
     for step in path.split("."):
-        if isinstance(value, Mapping) and step in value:
-            value = value[step]
-        elif isinstance(value, list) and step.isdigit() and int(step) < len(value):
-            value = value[int(step)]
-        else:
-            return _MISSING
-    return value
-
-
-def lookup_present(record: Mapping[str, Any], path: str) -> object:
-    """Like `lookup`, but a null on the way is the value None ("no value"), not `_MISSING`."""
-    value: object = record
-    for step in path.split("."):
-        if value is None:
+        if null_is_value and value is None:
             return None
         if isinstance(value, Mapping) and step in value:
             value = value[step]
@@ -202,7 +192,7 @@ def parse_jsonl(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
         values = {name: lookup(record, path) for name, path in fields.items() if name != "text"}
         reading = UNKNOWN
         if "date" in fields:
-            raw_date = lookup_present(record, fields["date"])
+            raw_date = lookup(record, fields["date"], null_is_value=True)
             if raw_date is _MISSING:
                 raise fail(
                     ctx,
@@ -224,7 +214,9 @@ def parse_jsonl(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
                 reading = stated
         native = None
         if "id" in fields:
-            native = _native_id(ctx, line, fields["id"], lookup_present(record, fields["id"]))
+            native = _native_id(
+                ctx, line, fields["id"], lookup(record, fields["id"], null_is_value=True)
+            )
         channel = default_channel
         if "channel" in fields:
             where = f"channel field {fields['channel']!r}"

@@ -97,23 +97,25 @@ def verify_sums(data_dir: Path) -> list[str]:
     sums = read_sums(data_dir)
     problems = []
     versions = release_versions(data_dir.parent)
+    actual: dict[str, str] = {}  # every file of every release folder, each hashed once
     for version in versions:
-        actual = release_files(data_dir / version)
+        found = release_files(data_dir / version)
+        actual.update(found)
         if not any(name.startswith(f"{version}/") for name in sums):
             pending = " (a release was interrupted: run `statemedia build` to finish it)"
             hint = pending if _pending(data_dir, version).exists() else ""
             problems.append(f"{data_dir / version}: not recorded in {SUMS}{hint}")
             continue
-        for name, digest in actual.items():
+        for name, digest in found.items():
             if name not in sums:
                 problems.append(f"{data_dir / name}: not part of the release ({SUMS})")
             elif sums[name] != digest:
                 problems.append(f"{data_dir / name}: sha256 {digest} != {SUMS} {sums[name]}")
-    for name in sorted(sums):
+    for name in sorted(sums.keys() - actual.keys()):
         version = name.split("/", 1)[0]
-        if version in versions and name not in release_files(data_dir / version):
+        if version in versions:
             problems.append(f"{data_dir / name}: missing (recorded in {SUMS})")
-        elif version not in versions:
+        else:
             problems.append(f"{data_dir / version}: recorded in {SUMS} but missing")
     return problems
 
