@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -31,6 +32,8 @@ from statemedia.records import Post
 from statemedia.stages import ParseOutcome, parse_and_clean
 
 FIXTURES = Path(__file__).parent / "fixtures" / "adapters"
+# When the fixtures were "collected": the time their engagement counts were observed.
+COLLECTED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 TELETHON_FIELDS = {
     "text": "message",
     "id": "id",
@@ -59,6 +62,7 @@ def build(name: str, text: str | None = None, options: dict | None = None) -> Pa
         language="en",
         collection="test",
         options=declared_options if options is None else options,
+        collected_at=COLLECTED,
     )
     return parse_and_clean([RawFile(decl, f"seeds/{name}", "0" * 64, text=raw)])
 
@@ -77,10 +81,10 @@ def assert_fully_accounted(outcome: ParseOutcome, text: str) -> None:
     assert sum(account.chars.values()) == len(text)
 
 
-# --- telegram_export@1 ---------------------------------------------------------------------------
+# --- telegram_export@2 ---------------------------------------------------------------------------
 
 
-def test_telegram_export_posts_carry_ids_urls_utc_dates_and_json_lines():
+def test_telegram_export_posts_carry_ids_urls_moscow_dates_and_json_lines():
     outcome = build("result.json")
     posts = by_id(outcome)
     assert sorted(posts) == [
@@ -92,20 +96,18 @@ def test_telegram_export_posts_carry_ids_urls_utc_dates_and_json_lines():
     assert first.url == "https://t.me/MFARussia/1000"
     assert first.text.startswith("Foreign Minister Sergey Lavrov's remarks")
     assert (first.published_date, first.date_confidence) == (date(2024, 3, 1), "stated")
-    assert first.date_evidence == (
-        "date_unixtime 1709284502 (UTC); date 2024-03-01T12:15:02 (exporter's local time); "
-        "edited 1709284811"
-    )
-    assert first.provenance.parser == "telegram_export@1"
+    assert first.date_evidence == '"date_unixtime": "1709284502"'  # the edit is not evidence
+    assert first.provenance.parser == "telegram_export@2"
     assert lines_of(first) == (6, 22)
-    # Text as a list of strings and entities; 01:30 Moscow time is still 1 March in UTC.
+    # Text as a list of strings and entities; 01:30 on 2 March in Moscow is 22:30 UTC on 1 March,
+    # and a Moscow source's posts are dated in Moscow (tests/test_rows_export_jsonl.py has more).
     entities = posts["mfa_russia-mfarussia/1002"]
     assert entities.text == (
         "🎙 Statement by the Foreign Ministry\nRussia stands ready to continue the dialogue. "
         "#Russia #Brazil"
     )  # the "📄 Read in full" link anchor is cleaned out as in the text parsers
     assert entities.hashtags == ("Russia", "Brazil")
-    assert entities.published_date == date(2024, 3, 1)
+    assert entities.published_date == date(2024, 3, 2)
     assert lines_of(entities) == (35, 98)
     forwarded = posts["mfa_russia-mfarussia/1005"]
     assert forwarded.forwarded_from == "Maria Zakharova"
@@ -144,7 +146,7 @@ def test_telegram_export_prefers_text_entities_and_reads_old_exports_without_the
     assert post.text == "a b"
     assert (post.published_date, post.date_evidence) == (
         date(2019, 5, 1),
-        "date 2019-05-01T10:00:00 (exporter's local time)",
+        '"date": "2019-05-01T10:00:00"',
     )
 
 
@@ -222,29 +224,45 @@ def test_telegram_export_refuses_malformed_fields_with_line_and_message_id(field
 
 
 def test_telegram_export_keeps_well_formed_fields_and_unreadable_dates_unknown():
-    outcome = build(
-        "result.json",
-        one_message_export(
-            text=["a ", {"type": "bold", "text": "b"}],
-            reactions=[{"type": "emoji", "count": 3, "emoji": "👍"}, {"type": "paid", "count": 0}],
-            forwarded_from=None,
-            date="not a date",
-        ),
+    from datetime import UTC, datetime  # here, not at the top: other sections edit those
+
+    from statemedia.records import Reaction
+
+    text = one_message_export(
+        text=["a ", {"type": "bold", "text": "b"}],
+        reactions=[{"type": "emoji", "count": 3, "emoji": "👍"}, {"type": "paid", "count": 0}],
+        forwarded_from=None,
+        date="not a date",
     )
+    # Reactions are counts observed at collection: the file must say when (collected_at).
+    decl = FileDecl(
+        "result.json",
+        "0" * 64,
+        "mfa_russia",
+        "telegram",
+        "telegram_export",
+        "en",
+        "test",
+        {"channel": "MFARussia"},
+        collected_at=datetime(2024, 3, 2, tzinfo=UTC),
+    )
+    outcome = parse_and_clean([RawFile(decl, "seeds/result.json", "0" * 64, text=text)])
     (post,) = outcome.posts
     assert (post.text, post.date_confidence, post.forwarded_from) == ("a b", "unknown", None)
+    assert post.reactions == (Reaction("👍", 3), Reaction("paid", 0))
 
 
 @pytest.mark.parametrize(
-    ("fields", "error"),
+    ("fields", "line", "error"),
     [
-        ({"date_unixtime": "0"}, "dated 1970-01-01 (from date_unixtime 0 (UTC)"),
-        ({"date": "2013-08-13T23:00:00"}, "before Telegram launched (2013-08-14)"),
-        ({"date": "2100-01-01T00:00:00"}, "after 2099-12-31, the latest plausible date"),
+        ({"date_unixtime": "0"}, 11, 'dated 1970-01-01 (from "date_unixtime": "0")'),
+        ({"date": "2013-08-13T23:00:00"}, 9, "before Telegram launched (2013-08-14)"),
+        ({"date": "2100-01-01T00:00:00"}, 9, "after 2099-12-31, the latest plausible date"),
     ],
 )
-def test_telegram_export_refuses_dates_outside_the_plausible_window(fields, error):
-    with pytest.raises(BadInputError, match=r"seeds/result.json:6: message MFARussia/7 is dated"):
+def test_telegram_export_refuses_dates_outside_the_plausible_window(fields, line, error):
+    # The error names the line the date was read from (its evidence).
+    with pytest.raises(BadInputError, match=rf"seeds/result.json:{line}: message MFARussia/7 is"):
         build("result.json", one_message_export(**fields))
     with pytest.raises(BadInputError, match=re.escape(error)):
         build("result.json", one_message_export(**fields))
@@ -295,7 +313,7 @@ def test_any_channel_export_is_fully_accounted(messages, indent):
     assert len(outcome.posts) + len(outcome.dropped) == sum(not s for s, _ in messages)
 
 
-# --- jsonl@1 -------------------------------------------------------------------------------------
+# --- jsonl@2 -------------------------------------------------------------------------------------
 
 
 def test_jsonl_maps_nested_fields_to_posts():
@@ -310,14 +328,14 @@ def test_jsonl_maps_nested_fields_to_posts():
     assert (talks.url, talks.published_date, talks.date_evidence) == (
         "https://t.me/MFARussia/2001",
         date(2024, 3, 5),
-        "2024-03-05T09:15:02+00:00",
+        '"date": "2024-03-05T09:15:02+00:00"',
     )
     assert talks.forwarded_from is None and lines_of(talks) == (1, 1)
     briefing = posts["mfa_russia-mfarussia/2003"]
     assert briefing.text == "Briefing by Foreign Ministry Spokeswoman Maria Zakharova"
     assert (briefing.published_date, briefing.date_evidence) == (
         date(2024, 3, 6),
-        "1709700000 (epoch seconds, UTC)",
+        '"date": 1709700000',
     )
     assert briefing.forwarded_from == "Maria Zakharova"
     (photo,) = outcome.dropped
@@ -344,8 +362,8 @@ def test_jsonl_maps_nested_fields_to_posts():
         ('{"message": "a"}\n', {"body": "message"}, "needs a field mapping with at least `text`"),
         (
             '{"message": "a"}\n',
-            {"text": "message", "views": "views"},
-            r"unknown jsonl fields \['views'\]",
+            {"text": "message", "likes": "likes"},
+            r"unknown jsonl fields \['likes'\]",
         ),
     ],
 )
@@ -379,7 +397,7 @@ def test_jsonl_refuses_unreadable_records_with_file_line_and_field(text, fields,
         (
             '{"id": 1, "message": "a", "date": 0}\n',
             None,
-            r"\.jsonl:1: message 1 is dated 1970-01-01 \(from 0 \(epoch seconds, UTC\)\), "
+            r'\.jsonl:1: message 1 is dated 1970-01-01 \(from "date": 0\), '
             r"before Telegram launched",
         ),
         (
@@ -473,7 +491,7 @@ def test_any_jsonl_dump_is_fully_accounted(messages):
     assert_fully_accounted(outcome, text)
 
 
-# --- tme_html@1 ----------------------------------------------------------------------------------
+# --- tme_html@2 ----------------------------------------------------------------------------------
 
 
 def test_tme_html_messages_become_posts_with_their_element_lines():
@@ -488,7 +506,7 @@ def test_tme_html_messages_become_posts_with_their_element_lines():
     assert (remarks.url, remarks.published_date, remarks.date_evidence) == (
         "https://t.me/MFARussia/3001",
         date(2024, 3, 7),
-        '<time datetime="2024-03-07T10:02:11+00:00">',
+        'datetime="2024-03-07T10:02:11+00:00"',
     )
     assert remarks.forwarded_from is None
     assert lines_of(remarks) == (25, 42)  # from its data-post line to the line before the next
@@ -560,7 +578,7 @@ def html_message(views="8.1K", when="2024-03-07T10:02:11+00:00", extra="") -> st
         (html_message(views=""), "view count '' is not a number"),
         (
             html_message(extra='<span class="tgme_reaction"><i class="emoji"><b>👍</b></i></span>'),
-            r"page.html:4: message MFARussia/7: reaction 1 \('👍'\) shows no count",
+            r"page.html:6: message MFARussia/7: reaction 1 \('👍'\) shows no count",
         ),
         (html_message(when="1970-01-01T00:00:00Z"), "message MFARussia/7 is dated 1970-01-01"),
         (html_message(when="2100-01-01T00:00:00Z"), "after 2099-12-31"),
@@ -603,6 +621,10 @@ def test_tme_html_keeps_counts_and_reactions_as_t_me_writes_them():
     outcome = build("page.html", html_message(views="953", extra=reactions))
     (post,) = outcome.posts
     assert (post.text, post.published_date) == ("Text", date(2024, 3, 7))
+    from statemedia.records import Reaction  # here, not at the top: other sections edit those
+
+    assert post.views == 953
+    assert post.reactions == (Reaction("👍", 1200), Reaction("🔥", 37))
 
 
 # --- completeness --------------------------------------------------------------------------------
@@ -616,20 +638,21 @@ def test_completeness_reports_id_ranges_and_gaps_per_channel():
         )
     }
     # Drops and service messages are ids the scrape holds: with them only the true gap is left.
-    assert outcome.service_ids == ["mfa_russia-mfarussia/1001"]
+    assert outcome.service_ids == [("MFARussia", "1001")]
     held = [*outcome.posts, *outcome.dropped, *outcome.service_ids]
     assert completeness(held)["mfarussia"].gaps == ((1003, 1004),)
     assert completeness(held)["mfarussia"].last_id == 1006
 
 
-def test_completeness_ignores_raw_ids_and_separates_channels():
+def test_completeness_ignores_records_without_platform_ids_and_separates_channels():
     ids = [
-        "mfa_russia-mfarussia/5",
-        "mfa_russia-mfarussia/9",
-        "tass-0123456789abcdef",
-        "mfa_russia-mid_russia/1",
+        ("MFARussia", "5"),
+        ("mfarussia", "9"),  # usernames are case-insensitive, as t.me links are
+        ("MID_Russia", "1"),
     ]
-    report = completeness(ids)
+    (raw_post,) = [p for p in build("result.json").posts if p.native_id == "1000"]
+    without_id = replace(raw_post, channel=None, native_id=None)  # a raw-hash post: no platform id
+    report = completeness([*ids, without_id])
     assert sorted(report) == ["mfarussia", "mid_russia"]
     assert report["mfarussia"].gaps == ((6, 8),) and report["mfarussia"].missing == 3
     assert report["mid_russia"] == ChannelCompleteness(
@@ -654,6 +677,7 @@ def test_cli_builds_a_seeds_folder_of_the_three_formats(tmp_path, capsys):
             f'sha256 = "{sha256_bytes((seeds / name).read_bytes())}"\n'
             'source = "mfa_russia"\nplatform = "telegram"\n'
             f'format = "{fmt}"\nlanguage = "en"\ncollection = "adapter fixtures"\n'
+            "collected_at = 2026-11-01T12:00:00Z\n"
             f"options = {toml_inline(options)}\n"
         )
     (seeds / "manifest.toml").write_text("\n".join(entries), encoding="utf-8")
@@ -684,7 +708,7 @@ def test_cli_builds_a_seeds_folder_of_the_three_formats(tmp_path, capsys):
     exported = by_id["mfa_russia-mfarussia/1000"]
     assert exported["url"] == "https://t.me/MFARussia/1000"
     assert exported["date_confidence"] == "stated" and exported["published_date"] is not None
-    assert exported["provenance"]["parser"] == "telegram_export@1"
+    assert exported["provenance"]["parser"] == "telegram_export@2"
 
 
 def toml_inline(value: object) -> str:

@@ -159,7 +159,14 @@ def test_fields_follow_the_row_schema(release: Path) -> None:
         assert list(provenance) == list(schema["$defs"]["provenance"]["properties"])
         assert provenance["line_start"] == "sc:Integer"
         duplicates = {s["name"]: s["dataType"] for s in fields["duplicates"]["subField"]}
-        assert duplicates == {"post_id": "sc:Text", "method": "sc:Text", "similarity": "sc:Float"}
+        assert duplicates == {
+            "post_id": "sc:Text",
+            "method": "sc:Text",
+            "similarity": "sc:Float",
+            "url": "sc:Text",
+            "published_at": "sc:DateTime",
+        }
+        assert fields["published_at"]["dataType"] == "sc:DateTime"
         # What is left out is said so, not silently dropped.
         assert "duplicates[].provenance" in record_set["description"]
 

@@ -35,7 +35,7 @@ from statemedia.parse.dates import (
 )
 from statemedia.parse.telegram import _repeat_length, line_codes
 from statemedia.records import Draft, Provenance
-from statemedia.vocab import DateConfidence, LineCategory
+from statemedia.vocab import DateConfidence, LineCategory, TitleSource
 from statemedia_bench.parse import CASES
 
 
@@ -76,10 +76,91 @@ def test_tass_dump_recovers_headline_subheading_caption_and_inferred_date():
             "A long subheading of an article whose headline line was lost by the scraper somewhere",
         ),
     ]
+    # The header's "Page title" shares no word with the headless article: no title is recovered.
+    assert [d.title_source for d in drafts] == [TitleSource.HEADLINE_LINE, None]
     # New Year: the dateline's year is the one closest to the header date.
     assert [d.published_date for d in drafts] == [date(2023, 1, 1), date(2022, 12, 30)]
     assert {d.date_confidence for d in drafts} == {"inferred"}
+    # The evidence is the raw dateline; where the year comes from is the note's.
+    assert [(d.date_evidence, d.date_note) for d in drafts] == [
+        (
+            "MOSCOW, January 1. /TASS/.",
+            "year from the scraper header ' date 2022-12-31' (line 1): the year that puts "
+            "January 1 nearest the header's date",
+        ),
+        (
+            "KIEV, December 30. /TASS/.",
+            "year from the scraper header ' date 2022-12-31' (line 1): the year that puts "
+            "December 30 nearest the header's date",
+        ),
+    ]
     assert categories("tass_dump", text)[4] == "post_metadata"
+
+
+LOST = "An updated draft of the regional cooperation programme will be adopted by the council soon"
+HEADLESS = (
+    f"{LOST}\n"
+    "MINSK, May 14. /TASS/. The council will adopt the updated regional cooperation programme "
+    "within weeks, the Deputy Minister told reporters on Tuesday.\n"
+    "More body.\n"
+)
+OTHER = "Ministers discuss grain exports\nMOSCOW, May 13. /TASS/. Talks on grain exports went on.\n"
+HEADER_TITLE = "Council to Adopt Regional Cooperation Programme"
+
+
+@pytest.mark.parametrize(
+    ("header", "body", "recovered"),
+    [
+        # The header's title names the one headless article, whose lead shares its words.
+        (f" date 2024-05-14 {HEADER_TITLE}", OTHER + HEADLESS, 1),
+        (f"date 2024-05-14 {HEADER_TITLE}  ", HEADLESS, 0),
+        # No title after the header's date.
+        (" date 2024-05-14", OTHER + HEADLESS, None),
+        (" date 2024-05-14 ", OTHER + HEADLESS, None),
+        # The header's title is another article's headline (case and spacing aside), though it
+        # would match the headless article's words too.
+        (
+            f" date 2024-05-14 {HEADER_TITLE}",
+            "council to adopt  REGIONAL cooperation programme\n"
+            "KAZAN, May 13. /TASS/. The programme was discussed.\n" + HEADLESS,
+            None,
+        ),
+        # Two headless articles: the header could name either.
+        (
+            f" date 2024-05-14 {HEADER_TITLE}",
+            HEADLESS + HEADLESS.replace("May 14", "May 15"),
+            None,
+        ),
+        # No content overlap with the headless article's first paragraph.
+        (" date 2024-05-14 Kremlin Comments on Weather Forecast", OTHER + HEADLESS, None),
+        # Some overlap (council, programme), but less than half of the title's content words.
+        (
+            " date 2024-05-14 Council Programme Delayed Amid Budget Dispute Over Farm Subsidies",
+            OTHER + HEADLESS,
+            None,
+        ),
+        # No headless article at all.
+        (f" date 2024-05-14 {HEADER_TITLE}", OTHER, None),
+    ],
+)
+def test_tass_dump_takes_a_lost_headline_from_the_scraper_header_only_when_it_matches(
+    header, body, recovered
+):
+    text = f"{header}\n{body}"
+    parsed = parse("tass_dump", text)
+    for k, draft in enumerate(parsed.drafts):
+        if k == recovered:
+            assert (draft.title, draft.title_source) == (HEADER_TITLE, TitleSource.SCRAPER_HEADER)
+            # The header stays the file's header in the line account, outside the article's lines.
+            assert categories("tass_dump", text)[1] == "scraper_header"
+            assert draft.lines[0].number > 1 and LineCategory.POST_TITLE not in draft.roles
+        elif draft.lines[0].text == LOST:
+            assert (draft.title, draft.title_source) == (None, None)
+        else:
+            assert (draft.title, draft.title_source) == (
+                draft.lines[0].text,
+                TitleSource.HEADLINE_LINE,
+            )
 
 
 def test_leap_day_dateline_without_a_leap_year_nearby_has_an_unknown_date():
@@ -102,6 +183,13 @@ def test_tass_page_teasers_become_records():
     drafts = parse("tass_page", text).drafts
     assert [d.kind for d in drafts] == ["article", "link_teaser"]
     assert drafts[1].title == "T1 headline"
+    assert [d.title_source for d in drafts] == [TitleSource.HEADLINE_LINE] * 2
+    assert (drafts[0].date_evidence, drafts[0].date_note) == (
+        "MOSCOW, June 28. /TASS/.",
+        "year from the scraper header ' date 2021-06-27' (line 1): the year that puts June 28 "
+        "nearest the header's date",
+    )
+    assert drafts[0].published_at is None
     cats = categories("tass_page", text)
     assert [cats[n] for n in (1, 2, 3, 5, 7, 8, 10, 14)] == [
         "scraper_header",
@@ -127,6 +215,15 @@ def test_sputnik_date_line_is_stated():
     ).drafts
     assert drafts[0].published_date == date(2022, 5, 2)
     assert drafts[0].date_confidence == "stated"
+    assert drafts[0].title_source == TitleSource.HEADLINE_LINE
+    # The time is shown without a zone: no published_at, and the note says why.
+    assert (drafts[0].date_evidence, drafts[0].date_note, drafts[0].published_at) == (
+        "Monday, 2 May, 2022 - 10:00",
+        "the date line shows the time 10:00 without a time zone: published_at unknown",
+        None,
+    )
+    (untimed,) = parse("sputnik_article", "Title\n  Monday, 2 May, 2022  \nBody.\n").drafts
+    assert (untimed.date_evidence, untimed.date_note) == ("Monday, 2 May, 2022", None)
     assert read_sputnik_date_line("Monday, 31 February, 2022 - 10:00") is None
 
 
@@ -185,7 +282,52 @@ def test_web_preview_boundaries_placeholders_and_live_anchors():
 def test_anniversary_formula_gives_an_inferred_date():
     reading = read_anniversary_date("8️⃣0️⃣ years ago, on February 4, 1945, the conference opened")
     assert (reading.value, reading.confidence) == (date(2025, 2, 4), "inferred")
+    # The evidence is the raw formula, keycaps and all; the arithmetic is the note's.
+    assert reading.evidence == "8️⃣0️⃣ years ago, on February 4, 1945"
+    assert reading.note == "1945 + 80 years: the anniversary formula's own date"
     assert read_anniversary_date("On February 4, 2025, he spoke").confidence == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "evidence"),
+    [
+        (
+            "80 years ago on February 4, 1945 it opened",
+            date(2025, 2, 4),
+            "80 years ago on February 4, 1945",
+        ),
+        (
+            "8\u20e30\u20e3 years ago, on May 9, 1945",
+            date(2025, 5, 9),
+            "8\u20e30\u20e3 years ago, on May 9, 1945",
+        ),
+        (
+            "Now 1️⃣0️⃣0️⃣ years ago, on March 3, 1925.",
+            date(2025, 3, 3),
+            "1️⃣0️⃣0️⃣ years ago, on March 3, 1925",
+        ),
+        ("in 12345 years ago, on May 9, 1945", None, None),  # no five-digit number read in part
+        ("80 years ago, on February 4, 19450", None, None),
+        ("80 years ago, on February 30, 1945", None, None),
+        ("81 years ago, on February 29, 1944", None, None),  # 2025 has no 29 February
+    ],
+)
+def test_anniversary_formula_edges(text, value, evidence):
+    reading = read_anniversary_date(text)
+    assert (reading.value, reading.evidence) == (value, evidence)
+    assert (reading.note is None) == (value is None)
+
+
+def test_web_preview_passes_the_anniversary_evidence_and_note_into_the_draft():
+    text = (
+        "Chan\n1K subscribers\nDownload Telegram\n✍️ 8️⃣0️⃣ years ago, on February 4, 1945, it opened.\n"
+    )
+    (draft,) = parse("telegram_web_preview", text).drafts
+    assert (draft.date_evidence, draft.date_note) == (
+        "8️⃣0️⃣ years ago, on February 4, 1945",
+        "1945 + 80 years: the anniversary formula's own date",
+    )
+    assert draft.date_evidence in draft.lines[0].text
 
 
 @pytest.mark.parametrize(
@@ -492,7 +634,7 @@ def test_strip_control_chars_removes_control_characters_that_are_not_whitespace(
 
 
 def _cleaned(draft: Draft):
-    provenance = Provenance("seeds/x.txt", "0" * 64, 1, 1, 0, 1, "fixture")
+    provenance = Provenance("seeds/x.txt", "0" * 64, 1, 1, 0, 1, 0, 1, "fixture")
     return clean_draft(
         draft, post_id="p", provenance=provenance, source="tass", platform="web", language="en"
     )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import date, datetime
 from pathlib import Path
 
 import datasets
@@ -76,6 +77,9 @@ def test_load_dataset_gives_newest_and_pinned_releases(released, tmp_path):
     assert total(newest) == total(pinned) + 1
     features = newest["train"].features
     assert features["published_date"].dtype == "date32"
+    assert features["published_at"].dtype == "timestamp[ms, tz=UTC]"  # a UTC instant, whole seconds
+    assert features["provenance"]["byte_start"].dtype == "int64"
+    assert features["event_dates"].feature["date"].dtype == "date32"
     assert features["provenance"]["line_start"].dtype == "int64"
     row = newest["train"][0]
     assert row["provenance"]["source_file"].startswith("seeds/")
@@ -144,10 +148,21 @@ def test_every_committed_row_validates_against_the_schema():
     version = newest_version(REPO / "dataset")
     folder = REPO / "dataset" / "data" / version
     for name in (*SPLITS, Table.LINK_TEASERS):
-        rows = pq.read_table(folder / table_file(name)).to_pylist()
-        for row in rows:
-            row["published_date"] = row["published_date"] and row["published_date"].isoformat()
+        rows = [as_json(row) for row in pq.read_table(folder / table_file(name)).to_pylist()]
         assert validate_rows(rows) == []
+
+
+def as_json(value):
+    """A row as JSON has it: dates and UTC times as ISO 8601 strings, at every depth."""
+    if isinstance(value, dict):
+        return {key: as_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [as_json(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def test_schema_validation_catches_a_bad_row():

@@ -3,15 +3,22 @@
 `golden/seed_expectations.json` was written independently of the parsers (its `_conventions` says
 how words, spans and dates were read). Spans compare with its `block_*` fields: our provenance spans
 a post's whole raw segment, including a forward dump's repeated copy and a #LIVE notice's anchors.
+Event dates are checked twice: on the built posts (clean reads them), and by `event_dates` directly
+on the raw title and body lines of each parsed draft, so a failure says which side changed.
 """
 
 from __future__ import annotations
 
 import json
+import tomllib
 import unicodedata
 from pathlib import Path
 
 import pytest
+
+from statemedia.parse import FileContext, formats, split_lines
+from statemedia.parse.event_dates import event_dates
+from statemedia.vocab import EventDateKind, LineCategory, RecordKind
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "seed_expectations.json").read_text())
 FILES = sorted(name for name in GOLDEN if not name.startswith("_"))
@@ -61,6 +68,8 @@ def test_every_post_matches_the_hand_reading(seed_outcome, name):
             expected["block_end"],
         ), where
         assert post.title == expected["title"], where
+        assert post.title_source == expected["title_source"], where
+        assert post.date_evidence == expected["date_evidence"], where
         assert post.forwarded_from == expected["forwarded_from"], where
         got = body_words(post)
         assert " ".join(got[:6]) == expected["first_words"], where
@@ -84,7 +93,68 @@ def test_link_teasers_match_the_hand_reading(seed_outcome):
             expected["line_end"],
         )
         assert teaser.title == expected["headline"]
+        assert teaser.title_source == expected["title_source"]
         assert teaser.text == expected["summary"]
+        assert teaser.event_dates == ()
+
+
+def as_golden(found) -> list[dict[str, str]]:
+    """Event dates in the golden file's form."""
+    return [{"date": e.date.isoformat(), "kind": e.kind, "evidence": e.evidence} for e in found]
+
+
+def raw_span(repo_root: Path, post) -> str:
+    """The post's raw lines line_start..line_end, as the file has them."""
+    lines = (repo_root / post.provenance.source_file).read_text(encoding="utf-8").split("\n")
+    return "\n".join(lines[post.provenance.line_start - 1 : post.provenance.line_end])
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_event_dates_match_the_hand_reading(seed_outcome, name):
+    for post, expected in zip(posts_of(seed_outcome, name), GOLDEN[name]["posts"], strict=True):
+        assert as_golden(post.event_dates) == expected["event_dates"], (name, post.provenance)
+
+
+DATED_ROLES = {LineCategory.POST_TITLE, LineCategory.POST_SUBTITLE, LineCategory.POST_BODY}
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_event_dates_of_the_raw_lines_of_each_parsed_post(repo_root, name):
+    """event_dates() itself, on the lines the parser gives each post a title or body role."""
+    manifest = tomllib.loads((repo_root / "seeds" / "manifest.toml").read_text(encoding="utf-8"))
+    entry = next(e for e in manifest["files"] if e["path"] == name)
+    lines = split_lines((repo_root / "seeds" / name).read_text(encoding="utf-8"))
+    ctx = FileContext(f"seeds/{name}", entry["source"], entry["platform"], entry["language"])
+    drafts = formats()[entry["format"]](lines, ctx).drafts
+    posts = [d for d in drafts if d.kind != RecordKind.LINK_TEASER]
+    for draft, expected in zip(posts, GOLDEN[name]["posts"], strict=True):
+        texts = [
+            line.text
+            for line, role in zip(draft.lines, draft.roles, strict=True)
+            if role in DATED_ROLES
+        ]
+        assert as_golden(event_dates(texts)) == expected["event_dates"], draft.lines[0].number
+    for teaser in (d for d in drafts if d.kind == RecordKind.LINK_TEASER):
+        assert event_dates([line.text for line in teaser.lines]) == ()
+
+
+def test_every_date_evidence_is_raw_and_no_event_date_is_a_publication_date(
+    seed_outcome, repo_root
+):
+    stated = 0
+    for post in seed_outcome.posts:
+        span = raw_span(repo_root, post)
+        for piece in (post.date_evidence or "").split(" | "):
+            assert piece in span, (post.post_id, piece)
+        for event in post.event_dates:
+            assert event.evidence in span, (post.post_id, event)
+            if event.kind != EventDateKind.ANNIVERSARY:  # the formula dates the post itself
+                stated += 1
+                # published_date was not read from it (the same day may still be both).
+                assert event.evidence not in (post.date_evidence or ""), (post.post_id, event)
+    # The 10 posts of the issue that state an event or original-publication date, and the
+    # briefing quoted in the anniversary post.
+    assert stated == 11
 
 
 @pytest.mark.parametrize("name", FILES)

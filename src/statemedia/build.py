@@ -44,16 +44,23 @@ from statemedia.release.manifest import (
 from statemedia.release.writer import post_row, rows_table
 from statemedia.split import SPLIT_VERSION, assign_splits
 from statemedia.stages import ParseOutcome, parse_and_clean
-from statemedia.vocab import RecordKind, Table, annotation_schema, schema_version
+from statemedia.vocab import DateConfidence, RecordKind, Table, annotation_schema, schema_version
+
+# The best-dated copy first: a stated date, then an inferred one, then none.
+DATE_RANK = {DateConfidence.STATED: 0, DateConfidence.INFERRED: 1, DateConfidence.UNKNOWN: 2}
 
 
 def keep_rank(post: Post) -> tuple[Any, ...]:
-    """Which copy of a duplicate cluster is kept (smallest first), see DATACARD.md.
+    """Which copy of a duplicate cluster is kept (smallest first), see DATACARD.md "Keep rank".
 
-    Earliest known publication date first (unknown dates last); then articles and posts before
-    link teasers; then the original before a forward; then the longest text; then the smallest id.
+    The copy whose date is best attested (stated, then inferred, then unknown); then one that the
+    platform identifies (a native id or a URL); then the earliest publication date; then articles
+    and posts before link teasers; then the original before a forward; then the longest text;
+    then the smallest id.
     """
     return (
+        DATE_RANK[post.date_confidence],
+        post.native_id is None and post.url is None,
         post.published_date is None,
         post.published_date or date.max,
         post.record_kind == RecordKind.LINK_TEASER,
@@ -148,6 +155,8 @@ def _build_tables(
                 method=match.method,
                 similarity=match.similarity,
                 removed_provenance=posts[match.removed_id].provenance,
+                removed_url=posts[match.removed_id].url,
+                removed_published_at=posts[match.removed_id].published_at,
             )
         )
     clusters: dict[str, list[str]] = defaultdict(list)
@@ -196,6 +205,11 @@ def _build_tables(
                 format=raw.decl.format,
                 language=raw.decl.language,
                 collection=raw.decl.collection,
+                collected_at=(
+                    raw.decl.collected_at.isoformat().replace("+00:00", "Z")
+                    if raw.decl.collected_at
+                    else None
+                ),
             )
             for raw in files
         ),

@@ -1,9 +1,17 @@
-"""Cleaning rules `clean@2`: small named functions that turn a parser's draft into a `Post`.
+"""Cleaning rules `clean@3`: small named functions that turn a parser's draft into a `Post`.
 
 Line rules (`LINE_RULES`) reclassify body lines that carry no content (placeholders, link anchors);
-text rules normalise what is left (Unicode NFC, whitespace) and extract hashtags. A draft with no
-text left becomes a `Dropped` with a named reason. Every line's final category is returned for the
-account. Change what any rule does and bump `CLEAN_VERSION` (tests/test_rule_versions.py checks).
+text rules normalise what is left (Unicode NFC, whitespace) and extract hashtags, URLs and
+@mentions. A draft with no text left becomes a `Dropped` with a named reason. Every line's final
+category is returned for the account. Change what any rule does and bump `CLEAN_VERSION`
+(tests/test_rule_versions.py checks).
+
+New in clean@3: `links` are the parser's (link entities, previews) followed by the http(s) URLs of
+the text (`extract_urls`), each once; `mentions` likewise with the text's @usernames
+(`extract_mentions`); `event_dates` are read from the raw title and body lines
+(`statemedia.parse.event_dates`), so their evidence is a raw substring; the parser's fields
+(times, ids, engagement, media) pass through, and `metrics_observed_at` is the file's
+`collected_at` for a post that carries any engagement count.
 
 `strip_control_chars` (new in clean@2) removes the control characters that are not whitespace
 (Unicode category Cc: NUL, BEL, ESC, DEL, the C1 controls, ...) from the text, title, subtitle and
@@ -19,12 +27,14 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
+from statemedia.parse.event_dates import event_dates
 from statemedia.parse.markers import PLACEHOLDERS
-from statemedia.records import Draft, Dropped, Post, Provenance
+from statemedia.records import Draft, Dropped, Post, Provenance, has_engagement
 from statemedia.vocab import DropReason, LineCategory
 
-CLEAN_VERSION = "clean@2"
+CLEAN_VERSION = "clean@3"
 STAGE = "clean"  # `Dropped.stage` of the drafts this module drops
 
 LINK_ANCHOR = re.compile(
@@ -34,6 +44,11 @@ LINK_ANCHOR = re.compile(
     r"|^🔴\s*(?!#)[^\s.!?:,;]+(?:\s+[^\s.!?:,;]+){0,3}$"  # #LIVE notices: '🔴 Facebook', '🔴 Ruptly'
 )
 HASHTAG = re.compile(r"(?<![\w#/])#(\w+)")
+# An http(s) URL up to whitespace or a quote/bracket; trailing sentence punctuation is not part of it.
+URL = re.compile(r"https?://[^\s<>\"'«»]+")
+_URL_TAIL = ".,;:!?)]}…"
+# A Telegram username (5-32 letters, digits, _) after '@', not inside a word or an e-mail address.
+MENTION = re.compile(r"(?<![\w@./])@([A-Za-z][A-Za-z0-9_]{3,31})(?![\w@])")
 _SPACES = re.compile(r"[^\S\n]+")
 # Every control character that is not whitespace, as a str.translate table that deletes it.
 # Category Cc is exactly U+0000-U+001F and U+007F-U+009F, fixed by Unicode's stability policy.
@@ -99,6 +114,22 @@ def extract_hashtags(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(HASHTAG.findall(text)))
 
 
+def extract_urls(text: str) -> tuple[str, ...]:
+    """http(s) URLs in the text, without trailing punctuation, in order, each once."""
+    return tuple(dict.fromkeys(match.group().rstrip(_URL_TAIL) for match in URL.finditer(text)))
+
+
+def extract_mentions(text: str) -> tuple[str, ...]:
+    """@usernames in the text, without '@', in order, each once."""
+    return tuple(dict.fromkeys(MENTION.findall(text)))
+
+
+# The lines whose raw text may state the date of what a post reports.
+_DATED_ROLES = frozenset(
+    {LineCategory.POST_TITLE, LineCategory.POST_SUBTITLE, LineCategory.POST_BODY}
+)
+
+
 def line_categories(draft: Draft) -> tuple[LineCategory, ...]:
     """Apply the line rules: each body line stays `post_body` or takes the category of its rule."""
     return tuple(
@@ -134,7 +165,14 @@ def _clean_name(value: str | None) -> tuple[str | None, int]:
 
 
 def clean_draft(
-    draft: Draft, *, post_id: str, provenance: Provenance, source: str, platform: str, language: str
+    draft: Draft,
+    *,
+    post_id: str,
+    provenance: Provenance,
+    source: str,
+    platform: str,
+    language: str,
+    collected_at: datetime | None = None,
 ) -> Cleaned:
     """Turn a draft into a cleaned `Post`, or a `Dropped` when no text is left."""
     if draft.text is None:
@@ -154,21 +192,48 @@ def clean_draft(
     forwarded_from, in_forwarded = _clean_name(draft.forwarded_from)
     removed = sum(count for _, count in body) + in_title + in_subtitle + in_forwarded
     if not text:
-        dropped = Dropped(post_id, STAGE, DropReason.EMPTY_AFTER_CLEAN, provenance)
+        dropped = Dropped(
+            post_id,
+            STAGE,
+            DropReason.EMPTY_AFTER_CLEAN,
+            provenance,
+            channel=draft.channel,
+            native_id=draft.native_id,
+        )
         return Cleaned(dropped, categories, removed)
+    dated = [
+        line.text for line, c in zip(draft.lines, categories, strict=True) if c in _DATED_ROLES
+    ]
+    stated = {(d.date, d.kind): d for d in (*draft.event_dates, *event_dates(dated))}
     post = Post(
         post_id=post_id,
         record_kind=draft.kind,
         source=source,
         platform=platform,
+        channel=draft.channel,
+        native_id=draft.native_id,
         title=title or None,
+        title_source=draft.title_source if title else None,
         subtitle=subtitle or None,
         text=text,
         published_date=draft.published_date,
+        published_at=draft.published_at,
+        edited_at=draft.edited_at,
         date_confidence=draft.date_confidence,
         date_evidence=draft.date_evidence,
+        date_note=draft.date_note,
+        event_dates=tuple(stated.values()),
         forwarded_from=forwarded_from,
+        reply_to_native_id=draft.reply_to_native_id,
         hashtags=extract_hashtags(text),
+        mentions=tuple(dict.fromkeys((*draft.mentions, *extract_mentions(text)))),
+        links=tuple(dict.fromkeys((*draft.links, *extract_urls(text)))),
+        media=draft.media,
+        views=draft.views,
+        forwards=draft.forwards,
+        replies=draft.replies,
+        reactions=draft.reactions,
+        metrics_observed_at=collected_at if has_engagement(draft) else None,
         language=language,
         url=draft.url,
         provenance=provenance,

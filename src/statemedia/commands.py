@@ -7,9 +7,13 @@ Each `run_*` function prints a human summary and returns an exit code; errors ar
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from statemedia.account import format_accounts
 from statemedia.build import build_tables
@@ -33,8 +37,10 @@ from statemedia.release.layout import (
 )
 from statemedia.release.lock import dataset_lock
 from statemedia.release.manifest import FileEntry, Manifest
+from statemedia.release.semver import bump_against_newest, bump_of, next_version
 from statemedia.release.staging import check_build_target, promote, replace_build, staged
 from statemedia.release.writer import encode_tables, file_entries, write_tables
+from statemedia.vocab import Table
 
 
 def _config(root: Path) -> Config:
@@ -129,7 +135,15 @@ def run_build(
         print("no release yet: cut one with `statemedia release --version 1.0.0`")
     elif differing:
         print(f"differs from release {version} in: {', '.join(differing)}")
-        print("to publish it, cut a new release: `statemedia release --version X.Y.Z`")
+        found = bump_against_newest(dataset_dir, build.tables)
+        assert found is not None
+        newest, bump = found
+        for reason in bump.reasons:
+            print(f"  {reason}")
+        print(
+            f"to publish it, cut a {bump.required.word} release: "
+            f"`statemedia release --version {next_version(newest, bump.required)}`"
+        )
     else:
         print(f"byte-identical to release {version} (which verifies)")
     return 0
@@ -160,6 +174,7 @@ def run_release(root: Path, version_text: str, date_released: str | None = None)
             raise ReleaseError(f"version {version} is not newer than the newest release {newest}")
         _refuse_corrupted_releases(dataset_dir)
         build = build_tables(root, config, released_splits(dataset_dir))
+        _refuse_too_small_bump(dataset_dir, version, build.tables)
         with staged(final.parent, version) as staging:
             manifest = write_tables(
                 staging, build.tables, build.manifest, version=version, date_released=when
@@ -174,6 +189,24 @@ def run_release(root: Path, version_text: str, date_released: str | None = None)
     print(_summary(manifest))
     print(f"released {final}")
     return 0
+
+
+def _refuse_too_small_bump(
+    dataset_dir: Path, version: str, tables: Mapping[Table, pa.Table]
+) -> None:
+    """Refuse a version whose bump over the newest release is smaller than the changes need."""
+    found = bump_against_newest(dataset_dir, tables)
+    if found is None:
+        return
+    newest, report = found
+    if bump_of(newest, version) < report.required:
+        raise ReleaseError(
+            f"version {version} is a {bump_of(newest, version).word} release over {newest}, but "
+            f"the build needs at least a {report.required.word} release: "
+            + "; ".join(report.reasons)
+            + f"; choose {next_version(newest, report.required)} or later (DATACARD.md §11)"
+        )
+    print(f"{report.required.word} changes over {newest}: " + ("; ".join(report.reasons) or "none"))
 
 
 def run_verify(root: Path, reproduce: bool = False) -> int:

@@ -1,22 +1,18 @@
 """Completeness of a scrape per channel, from the platform ids its posts carry.
 
-Pure: given posts (or drops, or bare post ids) whose ids end in "<channel>/<message id>", report per
-channel the id range, how many ids are present and missing, and every gap as an inclusive range.
-Posts without a platform id (raw-hash ids) are ignored. Only ids passed in count as present.
+Pure: given posts, drops, or (channel, message id) pairs of service messages, report per channel the
+id range, how many ids are present and missing, and every gap as an inclusive range. Records
+without a channel and a numeric platform id are ignored. Only ids passed in count as present.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
 from statemedia.records import Dropped, Post
-
-# "<source>-<channel>/<message id>", as ids.native_post_id builds it; sources hold no '-'.
-_NATIVE = re.compile(r"^[^-/]+-(?P<channel>[^/]+)/(?P<number>\d+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,14 +32,17 @@ def gaps(numbers: Iterable[int]) -> tuple[tuple[int, int], ...]:
     return tuple((a + 1, b - 1) for a, b in pairwise(ordered) if b - a > 1)
 
 
-def completeness(records: Iterable[Post | Dropped | str]) -> dict[str, ChannelCompleteness]:
+def completeness(
+    records: Iterable[Post | Dropped | tuple[str, str]],
+) -> dict[str, ChannelCompleteness]:
     """Per channel: first and last message id, ids present and missing, and the missing ranges."""
     found: dict[str, set[int]] = defaultdict(set)
     for record in records:
-        post_id = record if isinstance(record, str) else record.post_id
-        match = _NATIVE.match(post_id)
-        if match:
-            found[match["channel"]].add(int(match["number"]))
+        channel, native = (
+            record if isinstance(record, tuple) else (record.channel, record.native_id)
+        )
+        if channel and native and native.isdigit():
+            found[channel.lower()].add(int(native))
     report: dict[str, ChannelCompleteness] = {}
     for channel in sorted(found):
         numbers = found[channel]

@@ -6,7 +6,8 @@ raise a `BadInputError` / `ConfigError` naming the file and what to do. Nothing 
 
 The manifest's rules (README "Adding real inputs"):
 - its schema is closed at every level: top-level keys `files` (the `[[files]]` tables) and `ignore`
-  (a list of paths), each file's keys those of `FileDecl`, each value of the declared type;
+  (a list of paths), each file's keys those of `FileDecl`, each value of the declared type
+  (`options` and `collected_at` optional; `collected_at` a date-time with its UTC offset);
 - a path is relative to the seeds folder, uses `/`, never goes up with `..`, and is recorded in
   its normalised form (`./a.txt` is `a.txt`); each file is declared once after normalisation;
 - every entry under the seeds folder, in any subfolder, is declared or listed in `ignore` (a file,
@@ -22,6 +23,7 @@ import re
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -54,6 +56,10 @@ class FileDecl:
     collection: str
     # Format-specific options, e.g. a channel username for t.me links or a JSONL field mapping.
     options: dict[str, Any] = field(default_factory=dict)
+    # When the file was collected (aware, UTC, whole seconds): the time its engagement counts were
+    # observed, and the latest plausible publication time of its posts. Optional; a file whose
+    # posts carry views, forwards, replies or reactions must declare it.
+    collected_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +84,13 @@ class RawFile:
 
     def read_text(self) -> str:
         """The decoded text, after checking the bytes against the declared sha256."""
+        return self.read_decoded()[0]
+
+    def read_decoded(self) -> tuple[str, int]:
+        """The decoded text and the number of raw bytes before its first character (3 for a
+        UTF-8 byte-order mark, which is not part of the text, else 0), for byte offsets."""
         if self.text is not None:
-            return self.text
+            return self.text, 0
         assert self.path is not None
         data = self.path.read_bytes()
         digest = sha256_bytes(data)
@@ -91,7 +102,7 @@ class RawFile:
         text = decode(self.repo_path, data)
         if self.decl.format in JSON_FORMATS:
             refuse_lone_surrogates(self.repo_path, text)
-        return text
+        return text, len(data) - len(data.removeprefix(UTF8_BOM))
 
 
 def normalise_path(value: object, where: str) -> str:
@@ -122,6 +133,26 @@ def normalise_path(value: object, where: str) -> str:
     return "/".join(parts)
 
 
+OPTIONAL_KEYS = frozenset({"options", "collected_at"})
+
+
+def collected_at(value: object, where: str) -> datetime:
+    """A `collected_at` value: a TOML offset date-time (or an ISO 8601 string with an offset),
+    returned in UTC to the second. A time without a zone names no moment, so it is refused."""
+    moment = value
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            moment = None
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise ConfigError(
+            f"{where}: collected_at must be a date and time with its UTC offset, e.g. "
+            f"collected_at = 2025-02-07T18:30:00Z, got {value!r}"
+        )
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
 def _decl(entry: object, where: str, formats: set[str]) -> FileDecl:
     """One `[[files]]` table checked: its keys, their types and the closed vocabularies."""
     if not isinstance(entry, dict):
@@ -136,12 +167,15 @@ def _decl(entry: object, where: str, formats: set[str]) -> FileDecl:
         raise ConfigError(
             f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(known)}"
         )
-    missing = [key for key in known if key != "options" and key not in entry]
+    missing = [key for key in known if key not in OPTIONAL_KEYS and key not in entry]
     if missing:
         raise ConfigError(f"{where}: missing key(s) {', '.join(missing)}")
     for key in known:
         value = entry.get(key)
-        if key == "options":
+        if key == "collected_at":
+            if key in entry:
+                entry = {**entry, key: collected_at(value, where)}
+        elif key == "options":
             if key in entry and not isinstance(value, dict):
                 raise ConfigError(
                     f"{where}: options must be a table, e.g. options = {{ channel = "
@@ -241,6 +275,9 @@ def read_seed_manifest(seeds_dir: Path, formats: set[str]) -> SeedManifest:
 def read_manifest(seeds_dir: Path, formats: set[str]) -> list[FileDecl]:
     """The files `manifest.toml` declares, each checked against the schema and vocabularies."""
     return list(read_seed_manifest(seeds_dir, formats).files)
+
+
+UTF8_BOM = "\ufeff".encode()
 
 
 def decode(path_label: str, data: bytes) -> str:

@@ -15,7 +15,7 @@ import gc
 import os
 import signal
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -23,11 +23,12 @@ from tqdm import tqdm
 
 from statemedia.account import build_account
 from statemedia.clean import LINE_RULES, clean_draft
+from statemedia.errors import BadInputError
 from statemedia.ids import native_post_id, raw_digest, raw_post_id
 from statemedia.inputs import RawFile
 from statemedia.parse import FileContext, registry, split_lines
-from statemedia.records import Draft, Dropped, LineAccount, Post, Provenance
-from statemedia.vocab import LineCategory, RecordKind
+from statemedia.records import Draft, Dropped, LineAccount, Post, Provenance, has_engagement
+from statemedia.vocab import LineCategory, RecordKind, source_time_zone
 
 
 @dataclass(slots=True)
@@ -39,9 +40,8 @@ class ParseOutcome:
     accounts: list[LineAccount] = field(default_factory=list)
     file_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     posts_touched: Counter[str] = field(default_factory=Counter)  # line category -> drafts with one
-    service_ids: list[str] = field(
-        default_factory=list
-    )  # post-id form, for the completeness report
+    # (channel, message id) of service messages, for the completeness report.
+    service_ids: list[tuple[str, str]] = field(default_factory=list)
 
 
 # Line categories inside a draft that a cleaning rule (or the parser's repeat detection) removed.
@@ -50,16 +50,39 @@ REMOVED_INSIDE_POSTS = frozenset(
 )
 
 
-def provenance_of(draft: Draft, raw: RawFile, parser: str) -> Provenance:
-    """Exact lines and characters of a draft in its raw file."""
+def byte_offsets(text: str, offsets: Iterable[int], skipped: int = 0) -> dict[int, int]:
+    """The UTF-8 byte offset in the raw file of each character offset of its decoded text.
+
+    `skipped` is the number of raw bytes before the text (a byte-order mark). Linear: the text
+    is encoded once, piece by piece between the sorted offsets.
+    """
+    ordered = sorted(set(offsets))
+    if text.isascii():
+        return {offset: offset + skipped for offset in ordered}
+    result: dict[int, int] = {}
+    position, count = 0, skipped
+    for offset in ordered:
+        count += len(text[position:offset].encode("utf-8"))
+        result[offset] = count
+        position = offset
+    return result
+
+
+def provenance_of(
+    draft: Draft, raw: RawFile, parser: str, byte_of: Mapping[int, int]
+) -> Provenance:
+    """Exact lines, characters and bytes of a draft in its raw file."""
     first, last = draft.lines[0], draft.lines[-1]
+    char_end = last.char_start + len(last.text)
     return Provenance(
         source_file=raw.repo_path,
         source_sha256=raw.sha256,
         line_start=first.number,
         line_end=last.number,
         char_start=first.char_start,
-        char_end=last.char_start + len(last.text),
+        char_end=char_end,
+        byte_start=byte_of[first.char_start],
+        byte_end=byte_of[char_end],
         parser=parser,
     )
 
@@ -72,26 +95,46 @@ class FileOutcome:
     account: LineAccount
     counts: dict[str, int]
     touched: Counter[str]
-    service_ids: list[str]
+    service_ids: list[tuple[str, str]]
 
 
 def parse_file(raw: RawFile) -> FileOutcome:
     """Parse one file with its declared parser, clean every draft, and account for every line."""
     parser_name, parse = registry()[raw.decl.format]
     source = raw.decl.source
-    ctx = FileContext(raw.repo_path, source, raw.decl.platform, raw.decl.language, raw.decl.options)
-    text = raw.read_text()
+    ctx = FileContext(
+        raw.repo_path,
+        source,
+        raw.decl.platform,
+        raw.decl.language,
+        raw.decl.options,
+        time_zone=source_time_zone(source),
+        collected_at=raw.decl.collected_at,
+    )
+    text, skipped = raw.read_decoded()
     lines = split_lines(text)
     parsed = parse(lines, ctx)
+    byte_of = byte_offsets(
+        text,
+        (
+            offset
+            for draft in parsed.drafts
+            for offset in (
+                draft.lines[0].char_start,
+                draft.lines[-1].char_start + len(draft.lines[-1].text),
+            )
+        ),
+        skipped,
+    )
     category_of = dict(parsed.outside)
     counts: Counter[str] = Counter()
     touched: Counter[str] = Counter()
     seen: Counter[str] = Counter()
     records: list[tuple[Post | Dropped, str | None, int]] = []
     for draft in parsed.drafts:
-        if draft.native_id is not None:  # the platform's own id, e.g. "mfarussia/12345"
+        if draft.platform_key is not None:  # the platform's own id, e.g. "MFARussia/12345"
             digest, occurrence = None, 1
-            post_id = native_post_id(source, draft.native_id)
+            post_id = native_post_id(source, draft.platform_key)
         else:
             digest = raw_digest(source, "\n".join(line.text for line in draft.lines))
             seen[digest] += 1
@@ -100,11 +143,20 @@ def parse_file(raw: RawFile) -> FileOutcome:
         cleaned = clean_draft(
             draft,
             post_id=post_id,
-            provenance=provenance_of(draft, raw, parser_name),
+            provenance=provenance_of(draft, raw, parser_name, byte_of),
             source=source,
             platform=raw.decl.platform,
             language=raw.decl.language,
+            collected_at=raw.decl.collected_at,
         )
+        if has_engagement(draft) and raw.decl.collected_at is None:
+            raise BadInputError(
+                f"{raw.repo_path}:{draft.lines[0].number}: message {draft.platform_key} carries "
+                "engagement counts (views, forwards, replies or reactions), but the file declares "
+                "no collected_at, so no row could say when they were observed; add collected_at "
+                "= <when the file was collected, e.g. 2025-02-07T18:30:00Z> to its entry in "
+                "seeds/manifest.toml"
+            )
         if cleaned.control_chars:  # counted per file in the manifest's parse_by_file
             counts["control_chars_removed"] += cleaned.control_chars
         # A teaser is kept as its own record kind, but its lines are navigation in the account.
@@ -127,8 +179,7 @@ def parse_file(raw: RawFile) -> FileOutcome:
         ] += 1
         records.append((record, digest, occurrence))
     account = build_account(raw.repo_path, lines, len(text), category_of)
-    service_ids = [native_post_id(source, native) for native in parsed.service_ids]
-    return FileOutcome(records, account, dict(sorted(counts.items())), touched, service_ids)
+    return FileOutcome(records, account, dict(sorted(counts.items())), touched, parsed.service_ids)
 
 
 def _init_worker() -> None:

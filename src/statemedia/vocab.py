@@ -41,9 +41,19 @@ def annotation_schema() -> dict[str, Any]:
 def row_schema(name: str) -> dict[str, Any]:
     """Return a row JSON Schema from `schema/`, with every `x-vocabulary` expanded into an `enum`."""
     schema = json.loads(json.dumps(load_json(name)))
-    for prop in schema["properties"].values():
-        if "x-vocabulary" in prop:
-            prop["enum"] = list(vocabulary(prop["x-vocabulary"]))
+
+    def expand(node: object) -> None:  # at every depth: list items and struct members too
+        if isinstance(node, dict):
+            if "x-vocabulary" in node:
+                nullable = "null" in node.get("type", ())  # a nullable column: null is allowed
+                node["enum"] = [*vocabulary(node["x-vocabulary"]), *([None] if nullable else [])]
+            for child in node.values():
+                expand(child)
+        elif isinstance(node, list):
+            for child in node:
+                expand(child)
+
+    expand(schema)
     return schema
 
 
@@ -94,6 +104,39 @@ class DropReason(StrEnum):
     EMPTY_AFTER_CLEAN = "empty_after_clean"
 
 
+class MediaKind(StrEnum):
+    """`media_kinds`: what is attached to a message."""
+
+    PHOTO = "photo"
+    VIDEO = "video"
+    ANIMATION = "animation"
+    AUDIO = "audio"
+    VOICE_MESSAGE = "voice_message"
+    VIDEO_MESSAGE = "video_message"
+    STICKER = "sticker"
+    DOCUMENT = "document"
+    POLL = "poll"
+    LOCATION = "location"
+    CONTACT = "contact"
+    OTHER = "other"
+
+
+class EventDateKind(StrEnum):
+    """`event_date_kinds`: what a date the text states refers to."""
+
+    EVENT = "event"
+    ORIGINAL_PUBLICATION = "original_publication"
+    ANNIVERSARY = "anniversary"
+
+
+class TitleSource(StrEnum):
+    """`title_sources`: where a post's `title` was read from."""
+
+    HEADLINE_LINE = "headline_line"
+    SCRAPER_HEADER = "scraper_header"
+    RECORD_FIELD = "record_field"
+
+
 class LabelStatus(StrEnum):
     """`label_status`: where a post stands in annotation."""
 
@@ -123,4 +166,12 @@ TYPED_VOCABULARIES: dict[str, type[StrEnum]] = {
     "drop_reasons": DropReason,
     "label_status": LabelStatus,
     "release_tables": Table,
+    "media_kinds": MediaKind,
+    "event_date_kinds": EventDateKind,
+    "title_sources": TitleSource,
 }
+
+
+def source_time_zone(source: str) -> str:
+    """The IANA time zone a source dates its publications in (`source_time_zones`)."""
+    return load_json("vocabularies.json")["source_time_zones"][source]

@@ -22,6 +22,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import accumulate
 from typing import Any
 
@@ -40,6 +41,10 @@ class FileContext:
     platform: str
     language: str
     options: Mapping[str, Any] = field(default_factory=dict)  # the manifest's per-file `options`
+    time_zone: str = (
+        "UTC"  # the source's (statemedia.vocab.source_time_zone): published_date's zone
+    )
+    collected_at: datetime | None = None  # the manifest's per-file `collected_at`, aware
 
 
 @dataclass(slots=True)
@@ -48,8 +53,8 @@ class ParsedFile:
 
     drafts: list[Draft] = field(default_factory=list)
     outside: dict[int, LineCategory] = field(default_factory=dict)  # line number -> category
-    # Platform ids ("channel/123") of service messages: not posts, but not gaps in the channel either.
-    service_ids: list[str] = field(default_factory=list)
+    # (channel, message id) of service messages: not posts, but not gaps in the channel either.
+    service_ids: list[tuple[str, str]] = field(default_factory=list)
 
     def mark(self, lines: Sequence[SourceLine], category: LineCategory) -> None:
         """Assign `category` to lines that belong to no draft."""
@@ -157,10 +162,10 @@ class MessageWalk:
         self.parsed.mark_outside(self.lines[self.taken + 1 : first], LineCategory.EXPORT_STRUCTURE)
         self.taken = last
 
-    def service(self, first: int, last: int, native_id: str) -> None:
+    def service(self, first: int, last: int, channel: str, native_id: str) -> None:
         """Record a service message (pinned, photo changed): no post, but a held platform id."""
         self.parsed.mark(self.lines[first : last + 1], LineCategory.SERVICE_MESSAGE)
-        self.parsed.service_ids.append(native_id)
+        self.parsed.service_ids.append((channel, native_id))
 
     def roles(
         self, first: int, last: int, role_of: Mapping[int, LineCategory]
@@ -244,23 +249,23 @@ def check_date(ctx: FileContext, draft: Draft) -> None:
     """Refuse a stated publication date outside the plausible window (statemedia.parse.dates)."""
     if draft.date_confidence != DateConfidence.STATED or draft.published_date is None:
         return
-    why = implausible(draft.published_date, ctx.platform)
+    why = implausible(draft.published_date, ctx.platform, ctx.collected_at, draft.published_at)
     if why is not None:
         record = (
-            f"message {draft.native_id}"
-            if draft.native_id
+            f"message {draft.platform_key}"
+            if draft.platform_key
             else f"this {draft.kind.replace('_', ' ')}"
         )
-        evidence = draft.date_evidence or ""
-        # The line the date was read from, when its evidence is a substring of one (a date line).
+        evidence = (draft.date_evidence or "").split(" | ")[0]
+        # The line the date was read from: its evidence is a raw substring of one.
         where = next((line for line in draft.lines if evidence and evidence in line.text), None)
         raise fail(
             ctx,
             where or draft.lines[0],
             f"{record} is dated {draft.published_date.isoformat()} (from {draft.date_evidence}), "
             f"{why} on platform {ctx.platform}",
-            "the scrape's dates are broken or the file's platform is wrong; re-scrape the file "
-            "or fix its declaration in seeds/manifest.toml",
+            "the scrape's dates are broken, or the file's platform or collected_at is wrong; "
+            "re-scrape the file or fix its declaration in seeds/manifest.toml",
         )
 
 
@@ -295,56 +300,56 @@ def formats() -> dict[str, Format]:
         for f in (
             Format(
                 "tass_dump",
-                "tass_dump@1",
+                "tass_dump@2",
                 tass.parse_dump,
                 tass.dump_signature,
                 "a TASS scraper dump of several articles",
             ),
             Format(
                 "tass_page",
-                "tass_page@1",
+                "tass_page@2",
                 tass.parse_page,
                 tass.page_signature,
                 "one saved TASS article page",
             ),
             Format(
                 "sputnik_article",
-                "sputnik_article@1",
+                "sputnik_article@2",
                 sputnik.parse_article,
                 sputnik.article_signature,
                 "one Sputnik article",
             ),
             Format(
                 "telegram_forwards",
-                "telegram_forwards@1",
+                "telegram_forwards@2",
                 telegram.parse_forwards,
                 telegram.forwards_signature,
                 "a text dump of forwarded Telegram posts",
             ),
             Format(
                 "telegram_web_preview",
-                "telegram_web_preview@1",
+                "telegram_web_preview@2",
                 telegram.parse_web_preview,
                 telegram.web_preview_signature,
                 "a t.me/s channel web preview saved as text",
             ),
             Format(
                 "telegram_export",
-                "telegram_export@1",
+                "telegram_export@2",
                 telegram_export.parse_export,
                 telegram_export.export_signature,
                 "a Telegram Desktop export, result.json",
             ),
             Format(
                 "jsonl",
-                "jsonl@1",
+                "jsonl@2",
                 jsonl.parse_jsonl,
                 jsonl.jsonl_signature,
                 "JSON Lines, one record a line",
             ),
             Format(
                 "tme_html",
-                "tme_html@1",
+                "tme_html@2",
                 tme_html.parse_page,
                 tme_html.page_signature,
                 "a saved t.me/s HTML page",

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from statemedia.vocab import DateConfidence
 
@@ -60,10 +61,14 @@ SPUTNIK_DATE_LINE = re.compile(
     rf"^{_WEEKDAY}, (?P<day>\d{{1,2}}) {MONTH_NAME},? (?P<year>\d{{4}})(?: - \d{{1,2}}:\d{{2}})?$"
 )
 # "8️⃣0️⃣ years ago, on February 4, 1945": an anniversary post states its own day (1945 + 80).
+# The years may be keycap digits ('8️⃣' is '8', U+FE0F, U+20E3, or '8' U+20E3): they are matched as
+# they stand, so that the match is the raw substring, and read through `_KEYCAP`. The lookarounds
+# keep a longer number from being read in part ("12345 years", "February 4, 19450").
 ANNIVERSARY = re.compile(
-    rf"(?P<years>\d{{1,4}}) years ago,? on {MONTH_NAME} (?P<day>\d{{1,2}}),? (?P<year>\d{{4}})"
+    r"(?<![\d\ufe0f\u20e3])(?P<years>(?:\d(?:\ufe0f?\u20e3)?){1,4}) years ago,? on "
+    rf"{MONTH_NAME} (?P<day>\d{{1,2}}),? (?P<year>\d{{4}})(?!\d)"
 )
-_KEYCAP = str.maketrans("", "", "\ufe0f\u20e3")  # keycap digits '8️⃣' -> '8'
+_KEYCAP = str.maketrans("", "", "\ufe0f\u20e3")  # the marks of a keycap digit: '8️⃣' reads as 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +77,9 @@ class DateReading:
 
     value: date | None
     confidence: DateConfidence
-    evidence: str | None
+    evidence: str | None  # exact raw substring(s) of the post's lines, joined with " | "
+    note: str | None = None  # how the date follows from the evidence, when that is not plain
+    at: datetime | None = None  # the moment in UTC, when the input states a time with its zone
 
 
 UNKNOWN = DateReading(None, DateConfidence.UNKNOWN, None)
@@ -84,15 +91,24 @@ EARLIEST: dict[str, tuple[date, str]] = {
     "web": (date(1991, 8, 6), "the first public web page"),
 }
 LATEST = date(2099, 12, 31)
+ONE_DAY = timedelta(days=1)
 
 
-def implausible(value: date, platform: str) -> str | None:
-    """Why `value` cannot be the publication date of a post on `platform`, or None if it can."""
+def implausible(
+    value: date, platform: str, collected_at: datetime | None = None, at: datetime | None = None
+) -> str | None:
+    """Why `value` (and the moment `at`, if known) cannot be the publication date of a post on
+    `platform` collected at `collected_at`, or None if it can."""
     earliest, event = EARLIEST.get(platform, EARLIEST["web"])
     if value < earliest:
         return f"before {event} ({earliest.isoformat()})"
     if value > LATEST:
         return f"after {LATEST.isoformat()}, the latest plausible date"
+    if collected_at is not None:
+        # A calendar date may run up to a day ahead of UTC (time zones east of Greenwich).
+        late = at > collected_at if at is not None else value > collected_at.date() + ONE_DAY
+        if late:
+            return f"after the file was collected ({collected_at.isoformat()}, its collected_at)"
     return None
 
 
@@ -129,22 +145,29 @@ def read_sputnik_date_line(line: str) -> DateReading | None:
 def read_anniversary_date(text: str) -> DateReading:
     """Infer a post's date from an anniversary formula ('80 years ago, on February 4, 1945').
 
-    Event dates alone (a transcript's '(Moscow, February 4, 2025)') are never used: the seeds show
-    such posts appearing days after the event.
+    The evidence is the formula exactly as the text has it (keycap digits and all); the note says
+    how the date follows from it. Event dates alone (a transcript's '(Moscow, February 4, 2025)')
+    are never used: the seeds show such posts appearing days after the event.
     """
-    match = ANNIVERSARY.search(text.translate(_KEYCAP))
+    match = ANNIVERSARY.search(text)
     if not match:
         return UNKNOWN
-    year = int(match["year"]) + int(match["years"])
-    value = _safe_date(year, MONTHS[match["month"].lower()], int(match["day"]))
-    return DateReading(value, DateConfidence.INFERRED, match.group(0)) if value else UNKNOWN
+    years = int(match["years"].translate(_KEYCAP))
+    stated = int(match["year"])
+    value = _safe_date(stated + years, MONTHS[match["month"].lower()], int(match["day"]))
+    if value is None:
+        return UNKNOWN
+    note = f"{stated} + {years} years: the anniversary formula's own date"
+    return DateReading(value, DateConfidence.INFERRED, match.group(0), note=note)
 
 
-def read_timestamp(value: object) -> DateReading | None:
-    """A stated date from an ISO 8601 string or epoch seconds, as a UTC date; None if unreadable.
+def read_timestamp(value: object, time_zone: str = "UTC") -> DateReading | None:
+    """A stated date and time from an ISO 8601 string or epoch seconds; None if unreadable.
 
-    An aware timestamp is converted to UTC; a naive one is taken as written (its zone is unknown,
-    which the evidence says). Epoch seconds are UTC by definition.
+    `at` is the moment in UTC, to the second; `value` is its calendar date in `time_zone` (the
+    publisher's, `statemedia.vocab.source_time_zone`). A naive ISO timestamp (no offset) is taken
+    as written: its date is `value` and `at` is None, since its zone is unknown (the note says so).
+    Epoch seconds are UTC by definition. `evidence` is left None: the parser sets the raw substring.
     """
     if isinstance(value, bool):  # bool is an int subclass; true/false is no timestamp
         return None
@@ -153,18 +176,28 @@ def read_timestamp(value: object) -> DateReading | None:
         seconds = float(value.strip())
     if isinstance(seconds, int | float):
         try:
-            moment = datetime.fromtimestamp(seconds, UTC)
+            moment = datetime.fromtimestamp(int(seconds), UTC)
         except (OverflowError, OSError, ValueError):
             return None
-        return DateReading(moment.date(), DateConfidence.STATED, f"{value} (epoch seconds, UTC)")
-    if not isinstance(value, str):
+        note = "epoch seconds (UTC)"
+    elif isinstance(value, str):
+        try:
+            # fromisoformat (3.11) reads 'Z', offsets and a space separator.
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+        if moment.tzinfo is None:
+            return DateReading(
+                moment.date(),
+                DateConfidence.STATED,
+                None,
+                note="no time zone stated: the date as written; published_at unknown",
+            )
+        moment = moment.astimezone(UTC).replace(microsecond=0)
+        note = "ISO 8601 with UTC offset"
+    else:
         return None
-    raw = value.strip()
-    try:
-        # fromisoformat (3.11) reads 'Z', offsets and a space separator.
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return DateReading(moment.date(), DateConfidence.STATED, f"{raw} (no time zone stated)")
-    return DateReading(moment.astimezone(UTC).date(), DateConfidence.STATED, raw)
+    local = moment.astimezone(ZoneInfo(time_zone)).date()
+    return DateReading(
+        local, DateConfidence.STATED, None, note=f"{note}; published_date in {time_zone}", at=moment
+    )

@@ -1,9 +1,32 @@
-"""Parsers `tass_dump@1` and `tass_page@1` for TASS English pages saved as text.
+"""Parsers `tass_dump@2` and `tass_page@2` for TASS English pages saved as text.
 
 Both open with a scraper header ` date YYYY-MM-DD <title>`. An article is `headline / subheading /
 photo caption and credit / DATELINE. /TASS/. body`; the dateline gives day and month, the header's
 date the year (so the date is `inferred`). A dump concatenates articles; a page holds one article,
 then "Read more" teasers (headline, summary, "Read more") that become `link_teaser` records.
+
+Dates (new in @2). `date_evidence` is exactly the raw dateline ("MOSCOW, February 28. /TASS/.");
+the year's origin goes to `date_note` ("year from the scraper header ' date 2023-02-27' (line 1),
+..."), since the header is not one of the article's lines. No time of day, so no `published_at`.
+
+Titles (new in @2). `title_source` is `headline_line` for a title read from the article's
+headline line (articles and teasers). A dump's article whose headline line the scraper lost
+(`_header_above` finds no headline above its dateline, at most a subheading) takes its title from
+the scraper header, `title_source` `scraper_header`, when the header matches it, which requires all
+of (`_lost_headline`):
+- the header carries text after its date (the title);
+- exactly one article of the dump has no headline line (with two, the header could be either's);
+- that text is no other article's headline (compared case- and space-insensitively): then the
+  header names that article, not the headless one;
+- the title shares enough content words with the headless article's first paragraph (the
+  dateline's line, after the dateline): at least `MIN_SHARED_WORDS` and at least half of the
+  title's own content words. A content word is a run of at least 3 letters, lower-cased, not in
+  `_STOPWORDS`, compared by its first `STEM_CHARS` letters (a crude stem, so "Approve" meets
+  "approved" and "Policy" "policies").
+Otherwise the title stays null. Line 1 is still counted as `scraper_header` in the line account,
+not as the article's title line: it is the whole file's header (its date gives every article its
+year) and lies outside the article's lines, so the article's provenance span is unchanged. A page
+never needs this: its headline is the first line after the debris.
 
 Signatures: both need the scraper header on line 1 and a dateline. A dump has no "Read more" teaser
 (a saved page's list); a page has exactly one dateline (a second one means a dump). The header date
@@ -14,12 +37,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 from statemedia.parse import FileContext, Mismatch, ParsedFile, article_roles, fail, is_blank
 from statemedia.parse.dates import MONTH_NAME, MONTHS, UNKNOWN, DateReading, implausible, year_near
 from statemedia.records import Draft, SourceLine
-from statemedia.vocab import DateConfidence, LineCategory, RecordKind
+from statemedia.vocab import DateConfidence, LineCategory, RecordKind, TitleSource
 
 SCRAPER_HEADER = re.compile(r"^ ?date (?P<date>\d{4}-\d{2}-\d{2})(?: (?P<title>.*))?$")
 DATELINE = re.compile(rf"^(?P<place>[A-Z][A-Z .'’-]*), {MONTH_NAME} (?P<day>\d{{1,2}})\. /TASS/\.")
@@ -29,6 +53,46 @@ READ_MORE = "Read more"
 # A TASS headline is short; a lone header line longer than this is a subheading whose headline was lost.
 MAX_HEADLINE_CHARS = 80
 _SENTENCE_END = tuple('.!?…"”»')
+# A scraper header's title matches a headless article's first paragraph (see the module docstring).
+MIN_SHARED_WORDS = 3
+STEM_CHARS = 5
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_STOPWORDS = frozenset(
+    [
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "that",
+        "this",
+        "its",
+        "are",
+        "was",
+        "were",
+        "will",
+        "has",
+        "have",
+        "had",
+        "been",
+        "not",
+        "but",
+        "into",
+        "over",
+        "after",
+        "about",
+        "than",
+        "they",
+        "their",
+        "his",
+        "her",
+        "who",
+        "which",
+        "says",
+        "said",
+        "also",
+    ]
+)
 
 
 def _is_credit(text: str) -> bool:
@@ -103,8 +167,17 @@ def page_signature(lines: Sequence[SourceLine]) -> Mismatch | None:
     return None
 
 
-def _read_header(lines: Sequence[SourceLine], ctx: FileContext) -> date:
-    """The scraper header's date (the signature checked that the header is there)."""
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """What the scraper header on line 1 says: its date, as raw text and read, and its title."""
+
+    raw_date: str  # the header up to its date, as it stands: " date 2023-02-27"
+    value: date
+    title: str | None  # the text after the date, if any
+
+
+def _read_header(lines: Sequence[SourceLine], ctx: FileContext) -> _Header:
+    """The scraper header's date and title (the signature checked that the header is there)."""
     match = SCRAPER_HEADER.match(lines[0].text)
     assert match is not None
     try:
@@ -121,19 +194,24 @@ def _read_header(lines: Sequence[SourceLine], ctx: FileContext) -> date:
             f"scraper header date {value.isoformat()} is {why} on platform {ctx.platform}",
             "the header gives every article its year; re-scrape the file or fix its declaration",
         )
-    return value
+    title = (match["title"] or "").strip() or None
+    return _Header(lines[0].text[: match.end("date")], value, title)
 
 
-def _dateline_reading(line: SourceLine, anchor: date) -> DateReading:
+def _dateline_reading(line: SourceLine, header: _Header) -> DateReading:
     """The dateline's day and month in the year nearest the header date (`inferred`); unknown if no
-    such date exists (29 February with no leap year within a year of the header)."""
+    such date exists (29 February with no leap year within a year of the header). The evidence is
+    the raw dateline; the note says where the year comes from."""
     match = DATELINE.match(line.text)
     assert match is not None
-    value = year_near(MONTHS[match["month"].lower()], int(match["day"]), anchor)
+    value = year_near(MONTHS[match["month"].lower()], int(match["day"]), header.value)
     if value is None:
         return UNKNOWN
-    evidence = f"{match.group(0)} (year from scraper header date {anchor.isoformat()})"
-    return DateReading(value, DateConfidence.INFERRED, evidence)
+    note = (
+        f"year from the scraper header '{header.raw_date}' (line 1): the year that puts "
+        f"{match['month']} {match['day']} nearest the header's date"
+    )
+    return DateReading(value, DateConfidence.INFERRED, match.group(0), note=note)
 
 
 def _trim_blank_tail(lines: Sequence[SourceLine], start: int, end: int) -> int:
@@ -148,7 +226,7 @@ def _article(
     head: int,
     dateline: int,
     end: int,
-    anchor: date,
+    header: _Header,
     title: int | None,
     subtitle: int | None,
 ) -> Draft:
@@ -156,17 +234,47 @@ def _article(
     roles = article_roles(
         lines, head, end, title=title, subtitle=subtitle, is_metadata=lambda i: i < dateline
     )
-    reading = _dateline_reading(lines[dateline], anchor)
+    reading = _dateline_reading(lines[dateline], header)
     return Draft(
         kind=RecordKind.ARTICLE,
         lines=tuple(lines[head : end + 1]),
         roles=roles,
         title=lines[title].text if title is not None else None,
+        title_source=TitleSource.HEADLINE_LINE if title is not None else None,
         subtitle=lines[subtitle].text if subtitle is not None else None,
         published_date=reading.value,
         date_confidence=reading.confidence,
         date_evidence=reading.evidence,
+        date_note=reading.note,
     )
+
+
+def _stems(text: str) -> set[str]:
+    """The content words of `text`, each cut to its first `STEM_CHARS` letters."""
+    words = (word.lower() for word in _WORD.findall(text))
+    return {word[:STEM_CHARS] for word in words if word not in _STOPWORDS}
+
+
+def _same_headline(a: str, b: str) -> bool:
+    """Two headlines equal but for case and spacing."""
+    return a.casefold().split() == b.casefold().split()
+
+
+def _lost_headline(
+    drafts: Sequence[Draft], first_paragraphs: Sequence[str], title: str
+) -> int | None:
+    """The index of the one article whose lost headline the header's `title` is, or None unless
+    every condition of the module docstring holds. `first_paragraphs[k]` is article k's dateline
+    line after the dateline."""
+    headless = [k for k, draft in enumerate(drafts) if draft.title is None]
+    if len(headless) != 1:
+        return None
+    if any(d.title is not None and _same_headline(d.title, title) for d in drafts):
+        return None
+    (k,) = headless
+    own = _stems(title)
+    shared = len(own & _stems(first_paragraphs[k]))
+    return k if shared >= MIN_SHARED_WORDS and 2 * shared >= len(own) else None
 
 
 def _header_above(
@@ -210,8 +318,8 @@ def _header_above(
 
 
 def parse_dump(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
-    """Parse several concatenated TASS articles."""
-    anchor = _read_header(lines, ctx)
+    """Parse several concatenated TASS articles; a lost headline may come from the header."""
+    header = _read_header(lines, ctx)
     datelines = _datelines(lines)
     parsed = ParsedFile()
     parsed.mark(lines[:1], LineCategory.SCRAPER_HEADER)
@@ -232,14 +340,21 @@ def parse_dump(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
         head, title, subtitle = heads[k]
         limit = heads[k + 1][0] - 1 if k + 1 < len(datelines) else len(lines) - 1
         end = _trim_blank_tail(lines, d, limit)
-        parsed.drafts.append(_article(lines, head, d, end, anchor, title, subtitle))
+        parsed.drafts.append(_article(lines, head, d, end, header, title, subtitle))
         parsed.mark(lines[end + 1 : limit + 1], LineCategory.BLANK)
+    if header.title is not None:
+        firsts = [DATELINE.sub("", lines[d].text, count=1) for d in datelines]
+        lost = _lost_headline(parsed.drafts, firsts, header.title)
+        if lost is not None:
+            parsed.drafts[lost] = replace(
+                parsed.drafts[lost], title=header.title, title_source=TitleSource.SCRAPER_HEADER
+            )
     return parsed
 
 
 def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
     """Parse one TASS article page with its template debris and "Read more" teasers."""
-    anchor = _read_header(lines, ctx)
+    header = _read_header(lines, ctx)
     parsed = ParsedFile()
     parsed.mark(lines[:1], LineCategory.SCRAPER_HEADER)
     i = 1
@@ -280,7 +395,7 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
             "check the saved page",
         )
     end = _trim_blank_tail(lines, dateline, teasers_from - 1)
-    parsed.drafts.append(_article(lines, title, dateline, end, anchor, title, subtitle))
+    parsed.drafts.append(_article(lines, title, dateline, end, header, title, subtitle))
     parsed.mark(lines[end + 1 : teasers_from], LineCategory.BLANK)
     j = teasers_from
     while j < len(lines):
@@ -306,6 +421,7 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
                 lines=tuple(triple),
                 roles=(LineCategory.POST_TITLE, LineCategory.POST_BODY, LineCategory.LINK_ANCHOR),
                 title=triple[0].text,
+                title_source=TitleSource.HEADLINE_LINE,
             )
         )
         j += 3

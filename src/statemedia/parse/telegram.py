@@ -1,4 +1,4 @@
-"""Parsers `telegram_forwards@1` and `telegram_web_preview@1` for Telegram channels saved as text.
+"""Parsers `telegram_forwards@2` and `telegram_web_preview@2` for Telegram channels saved as text.
 
 Forwards dump: a post may open with "Forwarded from <channel>", then its first line and a body that
 the dump shows twice (a preview, then the body again): the second copy is `repeated_body`.
@@ -9,6 +9,12 @@ Signatures: a forwards dump has at least one "Forwarded from <channel>" header a
 t.me/s shows (its channel header, a media placeholder); a web preview has its channel header or at
 least one media placeholder. A date inferred from an anniversary formula is the post's own words and
 is not held to the plausible window of statemedia.parse.dates.
+
+New in @2: that date's `date_evidence` is the formula exactly as the raw line has it, keycap digits
+included ("8️⃣0️⃣ years ago, on February 4, 1945"), and `date_note` says how the date follows
+("1945 + 80 years: ..."). Neither text format carries ids, times, engagement or links, so those
+fields stay empty; the dates a post states for what it reports (`event_dates`) are read by clean
+from the body lines (statemedia.parse.event_dates).
 
 Both parsers are linear in the file: the repeated body is found with a Z-function over line codes
 (`_repeat_length`), and the next "Forwarded from" header by a pointer that only moves forward.
@@ -51,6 +57,7 @@ def _draft(
         published_date=reading.value,
         date_confidence=reading.confidence,
         date_evidence=reading.evidence,
+        date_note=reading.note,
         forwarded_from=forwarded_from,
     )
 

@@ -22,6 +22,7 @@ from statemedia.parse import registry
 from statemedia.release.hfcard import render_card
 from statemedia.release.layout import newest_version, read_manifest
 from statemedia.release.manifest import Manifest
+from statemedia.release.schema import Column, columns
 from statemedia.vocab import (
     SPLITS,
     DateConfidence,
@@ -315,6 +316,7 @@ def expected_documents(root: Path, config: Config) -> dict[Path, bytes]:
     plots = "\n\n".join(f"![{name[:-4].replace('_', ' ')}]({FIGURES / name})" for name in images)
     blocks = {
         "composition": block_composition(version, manifest, rows),
+        "columns": block_columns(folder, manifest),
         "plots": plots,
         "line_account": block_line_account(manifest),
         "preprocessing": block_preprocessing(manifest),
@@ -327,6 +329,38 @@ def expected_documents(root: Path, config: Config) -> dict[Path, bytes]:
     if card.is_file():
         docs[card] = render_datacard(card.read_text(encoding="utf-8"), blocks).encode()
     return docs
+
+
+def _kind(column: Column) -> str:
+    """A column's type in a few characters: `string?`, `list<string>`, `struct{a, b}`."""
+    if column.kind == "list":
+        assert column.item is not None
+        shown = f"list<{_kind(column.item)}>"
+    elif column.kind == "struct":
+        shown = "struct{" + ", ".join(member.name for member in column.fields) + "}"
+    elif column.kind == "timestamp":
+        shown = "timestamp (UTC, s)"
+    else:
+        shown = column.kind
+    return f"{shown}?" if column.nullable else shown
+
+
+def block_columns(folder: Path, manifest: Manifest) -> str:
+    """The post row's columns as the newest release has them, described by schema/post.schema.json."""
+    entry = manifest.file(Table.TRAIN)
+    assert entry is not None
+    released = set(pq.read_schema(folder / entry.path).names)
+    rows = [
+        [f"`{column.name}`", f"`{_kind(column)}`", column.description.replace("|", "\\|")]
+        for column in columns()
+        if column.name in released
+    ]
+    return (
+        f"Columns of the post tables in {manifest.version} (schema {manifest.schema_version}; "
+        "`?` marks a nullable column). The authoritative definitions are "
+        "`schema/post.schema.json` and the closed lists in `schema/vocabularies.json`.\n\n"
+        + _table(["column", "type", "meaning"], rows)
+    )
 
 
 def block_contact(config: Config) -> str:

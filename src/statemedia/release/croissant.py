@@ -81,6 +81,7 @@ TABLE_DESCRIPTIONS = {
 _CROISSANT_TYPES = {
     "string": "sc:Text",
     "date": "sc:Date",
+    "timestamp": "sc:DateTime",
     "integer": "sc:Integer",
     "number": "sc:Float",
     "boolean": "sc:Boolean",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any, TypeVar
 
 from statemedia.completeness import ChannelCompleteness
@@ -51,6 +51,8 @@ class InputEntry:
     format: str
     language: str
     collection: str
+    # ISO 8601 in UTC, from the seeds manifest; absent from manifests written before it existed.
+    collected_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +177,11 @@ class Manifest:
             "code_version": self.code_version,
             "versions": {**asdict(self.versions), "parsers": list(self.versions.parsers)},
             "config": {"dedup": asdict(self.config.dedup), "split": asdict(self.config.split)},
-            "inputs": [asdict(entry) for entry in self.inputs],
+            # `collected_at` only where declared: manifests without it keep their exact bytes.
+            "inputs": [
+                {k: v for k, v in asdict(entry).items() if k != "collected_at" or v is not None}
+                for entry in self.inputs
+            ],
             "label_inputs": [asdict(entry) for entry in self.label_inputs],
             "label_scheme_version": self.label_scheme_version,
             "stage_counts": _plain(asdict(self.stage_counts)),
@@ -211,10 +217,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _table(data: Any, keys: tuple[str, ...], where: str) -> dict[str, Any]:
+def _table(
+    data: Any, keys: tuple[str, ...], where: str, optional: frozenset[str] = frozenset()
+) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ReleaseError(f"{where}: expected an object, got {type(data).__name__}")
-    missing = [k for k in keys if k not in data]
+    missing = [k for k in keys if k not in data and k not in optional]
     unknown = sorted(set(data) - set(keys))
     if missing or unknown:
         raise ReleaseError(
@@ -232,9 +240,15 @@ def _table(data: Any, keys: tuple[str, ...], where: str) -> dict[str, Any]:
 
 
 def _record(cls: type[T], data: Any, where: str) -> T:
-    """A flat record from a JSON object with exactly its fields."""
+    """A flat record from a JSON object with exactly its fields; a field with a default (one added
+    after manifests were first written) may be absent."""
     names = tuple(f.name for f in fields(cls))  # type: ignore[arg-type]
-    table = _table(data, names, where)
+    optional = frozenset(
+        f.name
+        for f in fields(cls)  # type: ignore[arg-type]
+        if f.default is not MISSING
+    )
+    table = _table(data, names, where, optional)
     return cls(**table)
 
 

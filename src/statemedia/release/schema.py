@@ -15,7 +15,11 @@ import pyarrow as pa
 
 from statemedia.vocab import post_schema
 
-ColumnKind = Literal["string", "date", "integer", "number", "boolean", "list", "struct"]
+ColumnKind = Literal[
+    "string", "date", "timestamp", "integer", "number", "boolean", "list", "struct"
+]
+# JSON Schema string formats that are their own column kinds: a calendar date, a UTC instant.
+_STRING_FORMATS: dict[str, ColumnKind] = {"date": "date", "date-time": "timestamp"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +51,10 @@ def _column(name: str, node: dict[str, Any], root: dict[str, Any]) -> Column:
         "name": name,
         "nullable": "null" in kinds,
         "description": node.get("description", ""),
-        "enum": tuple(node.get("enum", ())),
+        "enum": tuple(value for value in node.get("enum", ()) if value is not None),
     }
     if kind == "string":
-        return Column(kind="date" if node.get("format") == "date" else "string", **common)
+        return Column(kind=_STRING_FORMATS.get(node.get("format", ""), "string"), **common)
     if kind in ("integer", "number", "boolean"):
         return Column(kind=kind, **common)
     if kind == "array":
@@ -64,6 +68,8 @@ def _column(name: str, node: dict[str, Any], root: dict[str, Any]) -> Column:
 _ARROW_SCALARS = {
     "string": pa.string(),
     "date": pa.date32(),
+    # Whole seconds, stored in milliseconds: Parquet has no seconds unit, and reads `s` back as `ms`.
+    "timestamp": pa.timestamp("ms", tz="UTC"),
     "integer": pa.int64(),
     "number": pa.float64(),
     "boolean": pa.bool_(),
@@ -91,6 +97,7 @@ def arrow_schema(schema: dict[str, Any] | None = None) -> pa.Schema:
 _HF_DTYPES = {
     "string": "string",
     "date": "date32",
+    "timestamp": "timestamp[ms, tz=UTC]",
     "integer": "int64",
     "number": "float64",
     "boolean": "bool",
