@@ -19,6 +19,7 @@ Every parser is linear in its input (the benchmark `make bench-parse` measures t
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -89,6 +90,12 @@ def line_finder(lines: Sequence[SourceLine]) -> Callable[[int], int]:
 def is_blank(line: SourceLine) -> bool:
     """True for an empty or whitespace-only line."""
     return not line.text.strip()
+
+
+def quote_json(value: object) -> str:
+    """A JSON value as error messages quote it, cut to about 60 characters."""
+    shown = json.dumps(value, ensure_ascii=False)
+    return shown if len(shown) <= 60 else shown[:59] + "…"
 
 
 def fail(

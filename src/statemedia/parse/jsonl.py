@@ -67,7 +67,7 @@ from datetime import datetime
 from typing import Any
 
 from statemedia.errors import BadInputError
-from statemedia.parse import FileContext, Mismatch, ParsedFile, fail, is_blank
+from statemedia.parse import FileContext, Mismatch, ParsedFile, fail, is_blank, quote_json
 from statemedia.parse.dates import UNKNOWN, DateReading, read_timestamp
 from statemedia.records import Draft, Reaction, SourceLine
 from statemedia.vocab import LineCategory, MediaKind, RecordKind, TitleSource
@@ -168,12 +168,6 @@ def _optional_str(value: object) -> str | None:
     return str(value)
 
 
-def _shown(value: object) -> str:
-    """A JSON value as the error messages quote it, cut to about 60 characters."""
-    shown = json.dumps(value, ensure_ascii=False)
-    return shown if len(shown) <= 60 else shown[:59] + "…"
-
-
 def as_count(value: object) -> int | None:
     """A non-negative integer (a JSON number or a string of digits), or None if it is not one."""
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
@@ -244,10 +238,12 @@ class RecordFields:
             inner = value.get("replies")
             if value.get("_", "MessageReplies") == "MessageReplies" and as_count(inner) is not None:
                 return as_count(inner)
-            raise self.bad(name, f"is {_shown(value)}, not a MessageReplies with a `replies` count")
+            raise self.bad(
+                name, f"is {quote_json(value)}, not a MessageReplies with a `replies` count"
+            )
         count = as_count(value)
         if count is None:
-            raise self.bad(name, f"is {_shown(value)}, not a non-negative integer")
+            raise self.bad(name, f"is {quote_json(value)}, not a non-negative integer")
         return count
 
     def reactions(self) -> tuple[Reaction, ...]:
@@ -258,15 +254,16 @@ class RecordFields:
         if isinstance(value, dict) and value.get("_") == "MessageReactions":
             value = value.get("results")
             if not isinstance(value, list):
-                raise self.bad("reactions", f"has `results` {_shown(value)}, not a list")
+                raise self.bad("reactions", f"has `results` {quote_json(value)}, not a list")
         if not isinstance(value, list):
             raise self.bad(
-                "reactions", f"is {_shown(value)}, not a list of reactions or a MessageReactions"
+                "reactions",
+                f"is {quote_json(value)}, not a list of reactions or a MessageReactions",
             )
         return tuple(self._reaction(k, item) for k, item in enumerate(value, start=1))
 
     def _reaction(self, k: int, item: object) -> Reaction:
-        shown = f"has reaction {k} {_shown(item)}"
+        shown = f"has reaction {k} {quote_json(item)}"
         count = as_count(item.get("count")) if isinstance(item, dict) else None
         if not isinstance(item, dict) or count is None:
             raise self.bad("reactions", f"{shown} without a count (a non-negative integer)")
@@ -301,7 +298,7 @@ class RecordFields:
             if kind == "MessageReplyStoryHeader":  # a reply to a story, not to a message
                 return None
             if kind != "MessageReplyHeader":
-                raise self.bad("reply_to", f"is {_shown(value)}, not a MessageReplyHeader")
+                raise self.bad("reply_to", f"is {quote_json(value)}, not a MessageReplyHeader")
             if value.get("reply_to_peer_id") is not None:  # a reply to another chat's message
                 return None
             value = value.get("reply_to_msg_id")
@@ -309,7 +306,7 @@ class RecordFields:
             return None
         replied = as_count(value)
         if replied is None or replied == 0:
-            raise self.bad("reply_to", f"holds {_shown(value)}, not a positive message id")
+            raise self.bad("reply_to", f"holds {quote_json(value)}, not a positive message id")
         return str(replied)
 
     def edited(self) -> tuple[datetime | None, str | None]:
@@ -319,9 +316,9 @@ class RecordFields:
             return None, None
         stated = read_timestamp(value)
         if stated is None:
-            raise self.bad("edited", f"is {_shown(value)}, neither ISO 8601 nor epoch seconds")
+            raise self.bad("edited", f"is {quote_json(value)}, neither ISO 8601 nor epoch seconds")
         if stated.at is None:
-            return None, f"edited {_shown(value)} states no time zone: edited_at unknown"
+            return None, f"edited {quote_json(value)} states no time zone: edited_at unknown"
         return stated.at, None
 
     def media(self) -> tuple[tuple[MediaKind, ...], tuple[str, ...]]:
@@ -340,7 +337,7 @@ class RecordFields:
             if not isinstance(item, dict) or not isinstance(kind, str):
                 raise self.bad(
                     "media",
-                    f"holds {_shown(item)}, not a media kind ({', '.join(MediaKind)}) or a "
+                    f"holds {quote_json(item)}, not a media kind ({', '.join(MediaKind)}) or a "
                     "Telethon media object",
                 )
             if kind in TELETHON_MEDIA:
@@ -351,7 +348,7 @@ class RecordFields:
                 webpage = item.get("webpage")
                 url = webpage.get("url") if isinstance(webpage, dict) else None
                 if url is not None and (not isinstance(url, str) or not url):
-                    raise self.bad("media", f"has a web page whose url is {_shown(url)}")
+                    raise self.bad("media", f"has a web page whose url is {quote_json(url)}")
                 if url:
                     links.append(url)
             elif kind == "MessageMediaEmpty":
@@ -368,12 +365,12 @@ class RecordFields:
         if value is None:
             return ()
         if not isinstance(value, list):
-            raise self.bad(name, f"is {_shown(value)}, not a list")
+            raise self.bad(name, f"is {quote_json(value)}, not a list")
         units = text.encode("utf-16-le", "surrogatepass")  # Telegram counts UTF-16 code units
         wanted = "MessageEntityMention" if name == "mentions" else "MessageEntityUrl"
         found: list[str] = []
         for k, item in enumerate(value, start=1):
-            shown = f"has item {k} {_shown(item)}"
+            shown = f"has item {k} {quote_json(item)}"
             if isinstance(item, str):
                 found.append(self._checked(name, shown, item))
                 continue

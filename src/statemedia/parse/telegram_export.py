@@ -73,6 +73,7 @@ from statemedia.parse import (
     ParsedFile,
     fail,
     is_blank,
+    quote_json,
     wrong_format,
 )
 from statemedia.parse.dates import DateReading, read_timestamp
@@ -484,8 +485,7 @@ def _describe(value: object) -> str:
     kind = {bool: "the boolean", int: "the number", float: "the number", str: "the string"}.get(
         type(value), "a list" if isinstance(value, list) else "an object"
     )
-    shown = json.dumps(value, ensure_ascii=False)
-    return f"{kind} {shown if len(shown) <= 60 else shown[:59] + '…'}"
+    return f"{kind} {quote_json(value)}"
 
 
 def _text_problem(name: str, value: object, *, entities_only: bool) -> str | None:
