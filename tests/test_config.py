@@ -14,6 +14,7 @@ from statemedia.config import (
     Config,
     DedupConfig,
     ProjectInfo,
+    ReleaseConfig,
     SplitConfig,
     load_config,
 )
@@ -21,7 +22,13 @@ from statemedia.errors import ConfigError
 from statemedia.fileio import read_toml
 
 TOML = Path(__file__).resolve().parents[1] / "statemedia.toml"
-TABLES = {"project": ProjectInfo, "build": BuildPaths, "dedup": DedupConfig, "split": SplitConfig}
+TABLES = {
+    "project": ProjectInfo,
+    "build": BuildPaths,
+    "dedup": DedupConfig,
+    "split": SplitConfig,
+    "release": ReleaseConfig,
+}
 
 
 def edited(tmp_path: Path, table: str, key: str, line: str | None) -> Path:
@@ -80,7 +87,7 @@ def test_a_missing_table_is_named(tmp_path: Path) -> None:
     path.write_text(text[: text.index("[dedup]")], encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_config(path)
-    assert str(err.value) == f"{path}: missing table(s) [dedup], [split]"
+    assert str(err.value) == f"{path}: missing table(s) [dedup], [split], [release]"
 
 
 @pytest.mark.parametrize(
@@ -116,6 +123,24 @@ def test_a_missing_table_is_named(tmp_path: Path) -> None:
         ("split", "train", "train = 1.5", "[split] train must be a ratio in [0, 1], got 1.5"),
         ("split", "test", "test = nan", "[split] test must be a ratio in [0, 1], got nan"),
         ("split", "test", "test = -inf", "[split] test must be a ratio in [0, 1], got -inf"),
+        (
+            "release",
+            "max_rows_per_shard",
+            "max_rows_per_shard = 0",
+            "[release] max_rows_per_shard must be >= 1, got 0",
+        ),
+        (
+            "release",
+            "max_rows_per_shard",
+            "max_rows_per_shard = 5e5",
+            "[release]: max_rows_per_shard must be int, got 500000.0",
+        ),
+        (
+            "release",
+            "max_rows_per_shard",
+            'max_rows_per_shard = "500000"',
+            "[release]: max_rows_per_shard must be int, got '500000'",
+        ),
         *(
             (
                 "build",

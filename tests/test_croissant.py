@@ -101,15 +101,17 @@ def expected_value(field: dict[str, Any], row: dict[str, Any]) -> Any:
     return {n: value[n] for n in names}
 
 
-def assert_records_match(jsonld: Path, record_set: str, parquet: Path) -> int:
-    """Every declared field of every record equals the Parquet row with the same post_id."""
+def assert_records_match(jsonld: Path, record_set: str, *parquet: Path) -> int:
+    """Every declared field of every record equals the Parquet row with the same post_id, and
+    the records come in the files' row order (the files: a table's shards, in order)."""
     document = json.loads(jsonld.read_text(encoding="utf-8"))
     fields = next(rs for rs in document["recordSet"] if rs["name"] == record_set)["field"]
-    rows = {row["post_id"]: row for row in pq.read_table(parquet).to_pylist()}
+    ordered = [row for path in parquet for row in pq.read_table(path).to_pylist()]
+    rows = {row["post_id"]: row for row in ordered}
     records = list(load(jsonld).records(record_set=record_set))
     got = {plain(r[f"{record_set}/post_id"]): r for r in records}
     assert len(records) == len(rows)
-    assert set(got) == set(rows)
+    assert [plain(r[f"{record_set}/post_id"]) for r in records] == [r["post_id"] for r in ordered]
     for post_id, row in rows.items():
         for field in fields:
             assert declared_value(field, got[post_id]) == expected_value(field, row), (
@@ -183,6 +185,7 @@ def test_every_record_set_loads_equal_to_parquet(release: Path) -> None:
     for entry in non_empty:
         count = assert_records_match(release / "croissant.json", entry.table, release / entry.path)
         assert count == entry.rows
+    assert not [f for f in doc["distribution"] if f["@type"] != "cr:FileObject"]  # one shard each
 
 
 def test_nested_duplicates_load_when_present(release: Path, tmp_path: Path) -> None:
@@ -190,8 +193,7 @@ def test_nested_duplicates_load_when_present(release: Path, tmp_path: Path) -> N
     folder = tmp_path / VERSION
     folder.mkdir()
     manifest = read_manifest(release)
-    entry = manifest.file(Table.TRAIN)
-    assert entry is not None
+    (entry,) = manifest.shards(Table.TRAIN)
     rows = pq.read_table(release / entry.path).to_pylist()
     for i, row in enumerate(rows[:3]):
         row["duplicates"] = [
@@ -218,8 +220,7 @@ def test_nested_duplicates_load_when_present(release: Path, tmp_path: Path) -> N
 
 def copy_with(release: Path, tmp_path: Path, change: Any) -> Path:
     """A copy of the train file and croissant.json, with `change(document)` applied."""
-    entry = read_manifest(release).file(Table.TRAIN)
-    assert entry is not None
+    (entry,) = read_manifest(release).shards(Table.TRAIN)
     shutil.copy(release / entry.path, tmp_path / entry.path)
     doc = json.loads((release / "croissant.json").read_text(encoding="utf-8"))
     doc["recordSet"] = [rs for rs in doc["recordSet"] if rs["name"] == "train"]

@@ -24,7 +24,7 @@ from statemedia.release.layout import (
 )
 from statemedia.release.manifest import Manifest
 from statemedia.release.schema import validate_rows
-from statemedia.release.writer import encode_tables, file_entries
+from statemedia.release.writer import file_entries
 from statemedia.vocab import SPLITS, Table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,7 +64,7 @@ def test_same_inputs_give_byte_identical_parquet(tmp_path):
     config = load_config(REPO / "statemedia.toml")
     first = build_tables(REPO, config).tables
     second = build_tables(REPO, config).tables
-    assert file_entries(first, encode_tables(first)) == file_entries(second, encode_tables(second))
+    assert file_entries(first, config.release) == file_entries(second, config.release)
 
 
 def test_load_dataset_gives_newest_and_pinned_releases(released, tmp_path):

@@ -22,6 +22,7 @@ from statemedia.clean import CLEAN_VERSION
 from statemedia.completeness import completeness
 from statemedia.config import Config
 from statemedia.dedup import DEDUP_VERSION, DedupItem, DedupResult, deduplicate
+from statemedia.engines import Engine
 from statemedia.errors import BadInputError
 from statemedia.ids import sha256_bytes
 from statemedia.inputs import RawFile, load_inputs
@@ -105,29 +106,35 @@ def build_tables(
     config: Config,
     previous: dict[str, str] | None = None,
     workers: int | None = None,
+    engine: Engine | None = None,
 ) -> BuildResult:
     """Run the whole pipeline over the seeds under `root`; `previous` pins released posts' splits.
 
-    `workers` parse processes (default: by input size); the result does not depend on it.
+    The parse stage runs on `engine` (default: local, `workers` processes, by input size); the
+    result does not depend on either.
     """
     # The pipeline allocates millions of small acyclic objects; the cyclic garbage collector would
     # rescan them all again and again (the build ran superlinearly at 1M posts), and finds nothing.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build_tables(root, config, previous, workers)
+        return _build_tables(root, config, previous, workers, engine)
     finally:
         if was_enabled:
             gc.enable()
 
 
 def _build_tables(
-    root: Path, config: Config, previous: dict[str, str] | None, workers: int | None
+    root: Path,
+    config: Config,
+    previous: dict[str, str] | None,
+    workers: int | None,
+    engine: Engine | None,
 ) -> BuildResult:
     watch = Stopwatch()
     files = load_inputs(root / config.build.seeds_dir, root, set(registry()))
     watch.lap("read")
-    outcome = parse_and_clean(files, workers)
+    outcome = parse_and_clean(files, workers, engine)
     watch.lap("parse_clean")
     posts: dict[str, Post] = {}
     for post in outcome.posts:

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from statemedia.engines import ENGINES
 from statemedia.errors import StatemediaError
 from statemedia.labeling.cli import add_annotate_parser
 from statemedia.vocab import REPO_ROOT
@@ -24,7 +25,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     from statemedia.commands import run_build
 
     out = Path(args.out) if args.out else None
-    return run_build(_root(args), out, quiet=args.quiet, workers=args.workers)
+    return run_build(
+        _root(args),
+        out,
+        quiet=args.quiet,
+        workers=args.workers,
+        engine=args.engine,
+        scheduler=args.scheduler,
+    )
 
 
 def cmd_release(args: argparse.Namespace) -> int:
@@ -59,7 +67,19 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--workers",
         type=int,
-        help="parse processes (default: 1 for small inputs, else one per core); same output",
+        help="parse processes, or Dask workers with --engine dask (default: 1 for small "
+        "inputs, else one per core); same output",
+    )
+    build.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="local",
+        help="where the parse stage runs: local processes, or a dask.distributed cluster",
+    )
+    build.add_argument(
+        "--scheduler",
+        help="with --engine dask: the address of a running scheduler (tcp://host:8786); "
+        "default: a local cluster of --workers processes",
     )
     build.set_defaults(func=cmd_build)
 

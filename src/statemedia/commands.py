@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 from statemedia.account import format_accounts
 from statemedia.build import build_tables
 from statemedia.config import CONFIG_FILE, Config, load_config
+from statemedia.engines import open_engine
 from statemedia.errors import ReleaseError
 from statemedia.fileio import write_atomic
 from statemedia.release.checksums import (
@@ -39,7 +40,7 @@ from statemedia.release.lock import dataset_lock
 from statemedia.release.manifest import FileEntry, Manifest
 from statemedia.release.semver import bump_against_newest, bump_of, next_version
 from statemedia.release.staging import check_build_target, promote, replace_build, staged
-from statemedia.release.writer import encode_tables, file_entries, write_tables
+from statemedia.release.writer import file_entries, write_tables
 from statemedia.vocab import Table
 
 
@@ -100,9 +101,18 @@ def _refuse_protected_output(root: Path, config: Config, out: Path) -> None:
 
 
 def run_build(
-    root: Path, out: Path | None = None, quiet: bool = False, workers: int | None = None
+    root: Path,
+    out: Path | None = None,
+    quiet: bool = False,
+    workers: int | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
 ) -> int:
-    """Rebuild from seeds/ into dataset/build (or `out`) and compare with the newest release."""
+    """Rebuild from seeds/ into dataset/build (or `out`) and compare with the newest release.
+
+    The parse stage runs on `engine` (statemedia.engines): local processes, or Dask (a local
+    cluster of `workers` processes, or the scheduler at `scheduler`); the output is the same.
+    """
     config = _config(root)
     dataset_dir = root / config.build.dataset_dir
     out = out or dataset_dir / "build"
@@ -110,9 +120,19 @@ def run_build(
     with dataset_lock(dataset_dir, "statemedia build"):
         check_build_target(out)  # before the work, and again before the swap
         _refuse_corrupted_releases(dataset_dir)
-        build = build_tables(root, config, released_splits(dataset_dir), workers)
+        with open_engine(engine, workers, scheduler) as runner:
+            local_default = engine == "local" and workers is None  # by input size, see stages.py
+            build = build_tables(
+                root,
+                config,
+                released_splits(dataset_dir),
+                workers,
+                None if local_default else runner,
+            )
         with staged(out.parent, out.name) as staging:
-            manifest = write_tables(staging, build.tables, build.manifest, version=None)
+            manifest = write_tables(
+                staging, build.tables, build.manifest, config.release, version=None
+            )
             accounts = format_accounts(build.outcome.accounts)
             write_atomic(staging / "line_account.txt", accounts + "\n")
             write_atomic(staging / "seconds.json", json.dumps(build.seconds, indent=2) + "\n")
@@ -177,7 +197,12 @@ def run_release(root: Path, version_text: str, date_released: str | None = None)
         _refuse_too_small_bump(dataset_dir, version, build.tables)
         with staged(final.parent, version) as staging:
             manifest = write_tables(
-                staging, build.tables, build.manifest, version=version, date_released=when
+                staging,
+                build.tables,
+                build.manifest,
+                config.release,
+                version=version,
+                date_released=when,
             )
             # Written before promotion: croissant.json is part of the release, as immutable.
             croissant = render_croissant(staging, manifest, version, config.project)
@@ -221,7 +246,7 @@ def run_verify(root: Path, reproduce: bool = False) -> int:
         assert version is not None
         previous = released_splits(dataset_dir)
         build = build_tables(root, config, previous)
-        entries = file_entries(build.tables, encode_tables(build.tables))
+        entries = file_entries(build.tables, config.release)
         _, differing = compare_with_release(dataset_dir, entries)
         problems += [f"rebuild from seeds/ differs from {version}: {name}" for name in differing]
     for problem in problems:

@@ -110,6 +110,24 @@ class ProjectInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ReleaseConfig:
+    """How release tables are cut into Parquet shards (the `[release]` table).
+
+    Rows only, not bytes: shard boundaries then depend on the rows alone (never on compression),
+    so shard k of a table holds exactly rows [k * max_rows_per_shard, (k + 1) * max_rows_per_shard)
+    of its canonical order, and a table with at most that many rows is one file.
+    """
+
+    max_rows_per_shard: int  # rows per Parquet file of a release table
+
+    def __post_init__(self) -> None:
+        if self.max_rows_per_shard < 1:
+            raise ConfigError(
+                f"[release] max_rows_per_shard must be >= 1, got {self.max_rows_per_shard}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole build configuration."""
 
@@ -117,6 +135,7 @@ class Config:
     dedup: DedupConfig
     split: SplitConfig
     project: ProjectInfo
+    release: ReleaseConfig
 
 
 def from_table(cls: type[T], table: Any, path: Path, name: str) -> T:
@@ -149,7 +168,7 @@ def from_table(cls: type[T], table: Any, path: Path, name: str) -> T:
 def load_config(path: Path) -> Config:
     """Read and check `statemedia.toml`."""
     data = read_toml(path, ConfigError)
-    tables = ("project", "build", "dedup", "split")
+    tables = ("project", "build", "dedup", "split", "release")
     unknown = sorted(set(data) - set(tables))
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(unknown)}")
@@ -161,4 +180,5 @@ def load_config(path: Path) -> Config:
         dedup=from_table(DedupConfig, data["dedup"], path, "dedup"),
         split=from_table(SplitConfig, data["split"], path, "split"),
         project=from_table(ProjectInfo, data["project"], path, "project"),
+        release=from_table(ReleaseConfig, data["release"], path, "release"),
     )

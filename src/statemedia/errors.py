@@ -39,3 +39,9 @@ class BusyError(StatemediaError):
     """Another build or release holds the dataset folder's lock."""
 
     exit_code = 6
+
+
+class EngineError(StatemediaError):
+    """The Dask scheduler cannot be reached, or the cluster lost a task it could not retry."""
+
+    exit_code = 7

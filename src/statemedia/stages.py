@@ -1,28 +1,21 @@
 """The parse and clean stages over all raw files: drafts to posts, with ids, provenance and account.
 
 `parse_file` reads one declared input (checking its bytes against the manifest's sha256 as it
-reads) and parses and cleans it; `parse_and_clean` runs it over every file, in worker processes for
-large inputs, and returns posts (articles, Telegram posts and link teasers), drops with reasons, a
-complete line account per file, and per-file counts.
+reads) and parses and cleans it; `parse_and_clean` runs it over every file on an engine
+(statemedia.engines: local processes or Dask workers), and returns posts (articles, Telegram
+posts and link teasers), drops with reasons, a complete line account per file, and per-file counts.
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import ctypes.util
-import gc
 import os
-import signal
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-
-from tqdm import tqdm
 
 from statemedia.account import build_account
 from statemedia.clean import LINE_RULES, clean_draft
+from statemedia.engines import Engine, LocalEngine
 from statemedia.errors import BadInputError
 from statemedia.ids import native_post_id, raw_digest, raw_post_id
 from statemedia.inputs import RawFile
@@ -182,54 +175,26 @@ def parse_file(raw: RawFile) -> FileOutcome:
     return FileOutcome(records, account, dict(sorted(counts.items())), touched, parsed.service_ids)
 
 
-def _init_worker() -> None:
-    """Set up a parse worker: no cyclic GC (as in build_tables), and death with its parent.
-
-    A worker blocked on its queue would outlive a parent killed with SIGKILL; on Linux the kernel
-    sends it SIGKILL when the parent dies (PR_SET_PDEATHSIG). The parent may already be gone.
-    """
-    gc.disable()
-    parent = os.getppid()
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-
 # Below this many bytes of input, starting worker processes costs more than it saves.
 PARALLEL_MIN_BYTES = 20_000_000
 
 
-def parse_and_clean(files: Sequence[RawFile], workers: int | None = None) -> ParseOutcome:
-    """Parse and clean every file (in `workers` processes for large inputs), merged in file order.
+def parse_and_clean(
+    files: Sequence[RawFile], workers: int | None = None, engine: Engine | None = None
+) -> ParseOutcome:
+    """Parse and clean every file on `engine` (default: local, in `workers` processes for large
+    inputs), merged in file order.
 
-    The result does not depend on the number of workers: files are merged in manifest order, and
-    the occurrence suffix of identical raw posts in one source counts across files in that order.
+    The result does not depend on the engine or the number of workers: files are merged in
+    manifest order, and the occurrence suffix of identical raw posts in one source counts across
+    files in that order.
     """
-    if workers is None:
-        big = sum(raw.size or len(raw.text or "") for raw in files) >= PARALLEL_MIN_BYTES
-        workers = min(len(files), os.cpu_count() or 1) if big else 1
-    if workers > 1:
-        # Workers skip cyclic GC, as build_tables does: millions of small acyclic objects.
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker) as pool:
-            results = list(
-                tqdm(
-                    pool.map(parse_file, files),
-                    total=len(files),
-                    desc="parse",
-                    unit="file",
-                    disable=None,
-                    leave=False,
-                )
-            )
-    else:
-        results = [
-            parse_file(raw)
-            for raw in tqdm(files, desc="parse", unit="file", disable=None, leave=False)
-        ]
+    if engine is None:
+        if workers is None:
+            big = sum(raw.size or len(raw.text or "") for raw in files) >= PARALLEL_MIN_BYTES
+            workers = min(len(files), os.cpu_count() or 1) if big else 1
+        engine = LocalEngine(workers)
+    results = engine.map(parse_file, files, "parse")
     outcome = ParseOutcome()
     earlier: Counter[str] = Counter()  # raw digests seen in earlier files
     for raw, result in zip(files, results, strict=True):

@@ -23,7 +23,7 @@ from statemedia.labeling.tasks import (
     release_versions,
     resolve_release,
     select_tasks,
-    split_path,
+    split_paths,
 )
 
 
@@ -44,7 +44,7 @@ def test_no_release_is_a_clear_error(tmp_path) -> None:
 
 def test_unknown_split_is_rejected(tmp_path) -> None:
     with pytest.raises(BadInputError, match="unknown split"):
-        split_path(tmp_path, "v1.0.0", "dev")
+        split_paths(tmp_path, "v1.0.0", "dev")
 
 
 def test_subtitle_is_shown_when_the_release_has_one() -> None:

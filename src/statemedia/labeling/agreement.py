@@ -11,13 +11,13 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
-
-import krippendorff
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from statemedia.labeling.records import NO, YES, Annotation, FieldKind, Origin, field_id
 from statemedia.labeling.scheme import Scheme
+
+if TYPE_CHECKING:  # numpy and krippendorff are imported where used: the CLI starts without them
+    import numpy as np
 
 DEFAULT_BOOTSTRAP = 1000
 DEFAULT_SEED = 20240601
@@ -69,6 +69,8 @@ def field_values(rows: Sequence[Annotation], scheme: Scheme) -> FieldValues:
 
 def value_counts(units: Mapping[str, Mapping[str, str]]) -> tuple[np.ndarray, list[str], int]:
     """Pairable units as a units × values count matrix, the value domain, the annotator count."""
+    import numpy as np
+
     pairable = {u: coders for u, coders in sorted(units.items()) if len(coders) >= 2}
     domain = sorted({str(v) for coders in pairable.values() for v in coders.values()})
     index = {v: i for i, v in enumerate(domain)}
@@ -84,6 +86,8 @@ def alpha_nominal(matrix: np.ndarray) -> float | None:
     """Krippendorff's alpha (nominal) from a units × values count matrix; None when undefined."""
     if matrix.shape[0] < 1 or (matrix.sum(axis=0) > 0).sum() < 2:
         return None  # one value only: expected disagreement is zero and alpha is 0/0
+    import krippendorff
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         value = krippendorff.alpha(value_counts=matrix, level_of_measurement="nominal")
@@ -97,6 +101,8 @@ def bootstrap_ci(
     n_units = matrix.shape[0]
     if n_units < 2 or n_boot <= 0:
         return None, None
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     draws = []
     for _ in range(n_boot):

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from statemedia.config import CONFIG_FILE, BuildPaths, load_config
 from statemedia.errors import BadInputError, ConfigError, StatemediaError
@@ -46,7 +46,6 @@ from statemedia.labeling.files import (
     read_records,
     write_atomic,
 )
-from statemedia.labeling.gateway import LabelStudioGateway
 from statemedia.labeling.records import Annotation, AnnotatorMap, Decision, parse_row
 from statemedia.labeling.scheme import LABEL_CONFIG_PATH, load_scheme, render_label_config
 from statemedia.labeling.server import (
@@ -64,9 +63,12 @@ from statemedia.labeling.tasks import (
     new_tasks,
     read_posts,
     resolve_release,
-    split_path,
+    split_paths,
 )
 from statemedia.vocab import SPLITS, LabelStatus, Table
+
+if TYPE_CHECKING:
+    from statemedia.labeling.gateway import LabelStudioGateway
 
 DEFAULT_PROJECT = "statemedia: topic and stance"
 
@@ -257,6 +259,8 @@ def _start_local(args: argparse.Namespace) -> LocalServer:
     print(f"starting Label Studio on {server.url} (first start migrates the database: ~1 min) ...")
     server.start()
     try:
+        from statemedia.labeling.gateway import LabelStudioGateway  # the SDK: slow to import
+
         LabelStudioGateway(server.url, creds.token).whoami()
     except StatemediaError as err:
         server.stop()
@@ -292,6 +296,9 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def _gateway(args: argparse.Namespace) -> LabelStudioGateway:
+    # Imported here: the Label Studio SDK takes seconds to import, and only these commands use it.
+    from statemedia.labeling.gateway import LabelStudioGateway
+
     gateway = LabelStudioGateway(resolve_url(args.url), resolve_token(args.token, args.state_dir))
     gateway.whoami()  # fail early and clearly on a wrong URL or token
     return gateway
@@ -308,7 +315,9 @@ def cmd_push(args: argparse.Namespace) -> int:
     scheme = load_scheme(args.scheme)
     dataset_dir = _dataset_dir(args)
     version = resolve_release(dataset_dir, args.release)
-    rows = read_posts(split_path(dataset_dir, version, args.split))
+    rows = [
+        row for path in split_paths(dataset_dir, version, args.split) for row in read_posts(path)
+    ]
     tasks = build_tasks(
         rows, version, args.split, args.sample, args.seed, include_teasers=args.include_teasers
     )

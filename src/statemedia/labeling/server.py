@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-import httpx
-
 from statemedia.errors import ConfigError, LabelStudioError
 from statemedia.labeling.files import write_atomic
 
@@ -198,6 +196,8 @@ class LocalServer:
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group, so stop() ends its children too
         )
+        import httpx  # here: the CLI starts without the HTTP stack
+
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

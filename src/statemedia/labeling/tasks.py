@@ -40,11 +40,21 @@ def resolve_release(dataset_dir: Path, release: str) -> str:
     return release
 
 
-def split_path(dataset_dir: Path, version: str, split: str) -> Path:
-    """Path of one split's Parquet file in a release."""
+def split_paths(dataset_dir: Path, version: str, split: str) -> list[Path]:
+    """The Parquet files (shards) of one split of a release, in row order."""
     if split not in SPLITS:
         raise BadInputError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
-    return dataset_dir / "data" / version / table_file(split)
+    folder = dataset_dir / "data" / version
+    found = sorted(path.name for path in folder.glob(f"{split}-*-of-*.parquet"))
+    if not found:
+        return [folder / table_file(split)]  # read_posts names the missing file
+    expected = [table_file(split, k, len(found)) for k in range(len(found))]
+    if found != expected:
+        raise BadInputError(
+            f"{folder}: the files of split {split} are {', '.join(found)}, not its shards "
+            f"{expected[0]} … {expected[-1]}; run `statemedia verify`"
+        )
+    return [folder / name for name in found]
 
 
 def read_posts(path: Path) -> list[dict[str, Any]]:

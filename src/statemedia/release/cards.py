@@ -64,9 +64,11 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def _rows(release_dir: Path, manifest: Manifest) -> Rows:
-    return {
-        entry.table: pq.read_table(release_dir / entry.path).to_pylist() for entry in manifest.files
-    }
+    """Each table's rows, its shards read in order."""
+    rows: Rows = {}
+    for entry in manifest.files:
+        rows.setdefault(entry.table, []).extend(pq.read_table(release_dir / entry.path).to_pylist())
+    return rows
 
 
 def _pct(part: int, whole: int) -> str:
@@ -347,9 +349,8 @@ def _kind(column: Column) -> str:
 
 def block_columns(folder: Path, manifest: Manifest) -> str:
     """The post row's columns as the newest release has them, described by schema/post.schema.json."""
-    entry = manifest.file(Table.TRAIN)
-    assert entry is not None
-    released = set(pq.read_schema(folder / entry.path).names)
+    first = manifest.shards(Table.TRAIN)[0]  # every shard of a table has the same schema
+    released = set(pq.read_schema(folder / first.path).names)
     rows = [
         [f"`{column.name}`", f"`{_kind(column)}`", column.description.replace("|", "\\|")]
         for column in columns()

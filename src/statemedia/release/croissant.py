@@ -1,7 +1,12 @@
 """`dataset/data/<version>/croissant.json`: MLCommons Croissant 1.0 metadata (with the RAI vocabulary).
 
 `render_croissant` turns one release's manifest into deterministic JSON-LD: one FileObject per file
-(relative `contentUrl`, manifest sha256) and one RecordSet per non-empty table, fields from the row schema.
+(relative `contentUrl`, manifest sha256) and one RecordSet per non-empty table, fields from the row
+schema. A table of one file is read from its FileObject. A table of several shards also gets a
+`cr:FileSet` (`<table>-shards`) whose `includes` pattern matches exactly its shards, and its fields
+read that: mlcroissant 1.1.1 unions a local FileSet's files in name order, that is in row order, but
+loads no record from a FileSet `containedIn` Parquet FileObjects. It does not hash a FileSet's files;
+the shards' sha256 are in their FileObjects, the manifest and SHA256SUMS (`statemedia verify`).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import yaml
 from statemedia.config import ProjectInfo
 from statemedia.errors import ReleaseError
 from statemedia.fileio import read_text
-from statemedia.release.layout import parse_version
+from statemedia.release.layout import parse_version, shard_pattern
 from statemedia.release.manifest import FileEntry, Manifest
 from statemedia.release.schema import Column, columns
 from statemedia.vocab import REPO_ROOT, Table, annotation_schema, post_schema
@@ -111,8 +116,8 @@ def _field_head(field_id: str, column: Column) -> dict[str, Any]:
     return head
 
 
-def _source(file_id: str, column: str, json_path: str | None) -> dict[str, Any]:
-    source: dict[str, Any] = {"fileObject": {"@id": file_id}, "extract": {"column": column}}
+def _source(origin: dict[str, Any], column: str, json_path: str | None) -> dict[str, Any]:
+    source: dict[str, Any] = {**origin, "extract": {"column": column}}
     if json_path:
         # A sub-field reads its top-level Parquet column (a struct, or a list of structs, which
         # pandas gives as dicts) and picks its own key with a JSONPath transform.
@@ -121,9 +126,10 @@ def _source(file_id: str, column: str, json_path: str | None) -> dict[str, Any]:
 
 
 def record_set_fields(
-    record_set: str, file_id: str, schema: dict[str, Any] | None = None
+    record_set: str, origin: dict[str, Any], schema: dict[str, Any] | None = None
 ) -> tuple[list[dict[str, Any]], list[str]]:
-    """The fields of one RecordSet, and the schema paths left out because they cannot load.
+    """The fields of one RecordSet, read from `origin` (`{"fileObject": {"@id": ...}}` or
+    `{"fileSet": ...}`), and the schema paths left out because they cannot load.
 
     Top-level scalars and lists of scalars (`repeated`) are leaves; a struct or a list of structs
     gets one scalar sub-field per key. mlcroissant 1.1.1 puts a sub-field's values under its direct
@@ -141,7 +147,7 @@ def record_set_fields(
             item = column.item
         if item.kind != "struct":
             field["dataType"] = _scalar_type(item)
-            field["source"] = _source(file_id, name, None)
+            field["source"] = _source(origin, name, None)
             fields.append(field)
             continue
         sub_fields = []
@@ -151,7 +157,7 @@ def record_set_fields(
                 continue
             sub = _field_head(f"{record_set}/{name}/{child.name}", child)
             sub["dataType"] = _scalar_type(child)
-            sub["source"] = _source(file_id, name, f"$.{child.name}")
+            sub["source"] = _source(origin, name, f"$.{child.name}")
             sub_fields.append(sub)
         field["subField"] = sub_fields
         fields.append(field)
@@ -270,36 +276,60 @@ def croissant_metadata(
     schema = post_schema()
     citation = _citation()
 
-    distribution = [
-        {
-            "@type": "cr:FileObject",
-            "@id": entry.path,
-            "name": entry.path,
-            "description": f"Table '{entry.table}': {entry.rows} rows.",
-            # Relative to croissant.json, which sits next to the Parquet files.
-            "contentUrl": entry.path,
-            "contentSize": f"{entry.bytes} B",
-            "encodingFormat": PARQUET,
-            "sha256": entry.sha256,
-        }
-        for entry in files
-    ]
+    tables = [table for table in Table if manifest.shards(table)]
+    distribution: list[dict[str, Any]] = []
+    origins: dict[Table, dict[str, Any]] = {}
+    for table in tables:
+        shards = manifest.shards(table)
+        for number, entry in enumerate(shards):
+            where = f", shard {number + 1} of {len(shards)}" if len(shards) > 1 else ""
+            distribution.append(
+                {
+                    "@type": "cr:FileObject",
+                    "@id": entry.path,
+                    "name": entry.path,
+                    "description": f"Table '{table}'{where}: {entry.rows} rows.",
+                    # Relative to croissant.json, which sits next to the Parquet files.
+                    "contentUrl": entry.path,
+                    "contentSize": f"{entry.bytes} B",
+                    "encodingFormat": PARQUET,
+                    "sha256": entry.sha256,
+                }
+            )
+        if len(shards) == 1:
+            origins[table] = {"fileObject": {"@id": shards[0].path}}
+            continue
+        file_set = f"{table}-shards"
+        distribution.append(
+            {
+                "@type": "cr:FileSet",
+                "@id": file_set,
+                "name": file_set,
+                "description": (
+                    f"Table '{table}': its {len(shards)} shards ({manifest.rows(table)} rows), "
+                    "read in name order, which is row order."
+                ),
+                "encodingFormat": PARQUET,
+                "includes": shard_pattern(table, len(shards)),
+            }
+        )
+        origins[table] = {"fileSet": {"@id": file_set}}
 
     record_sets = []
-    for entry in files:
+    for table in tables:
         # A RecordSet with no records only confuses loaders (as for the HF card's splits).
-        if not entry.rows:
+        count = manifest.rows(table)
+        if not count:
             continue
-        table = entry.table
         is_annotations = table == Table.ANNOTATIONS
         table_schema = annotation_schema() if is_annotations else schema
-        fields, omitted = record_set_fields(table, entry.path, table_schema)
+        fields, omitted = record_set_fields(table, origins[table], table_schema)
         description = TABLE_DESCRIPTIONS[table]
         description += (
-            f" {entry.rows} rows, one per human annotation; columns follow "
+            f" {count} rows, one per human annotation; columns follow "
             "schema/annotation.schema.json."
             if is_annotations
-            else f" {entry.rows} rows, one per post; columns follow schema/post.schema.json."
+            else f" {count} rows, one per post; columns follow schema/post.schema.json."
         )
         if omitted:
             description += (
@@ -321,7 +351,7 @@ def croissant_metadata(
             }
         )
 
-    rows = {str(entry.table): entry.rows for entry in files}
+    rows = {str(table): manifest.rows(table) for table in tables}
     sources = sorted({i.source for i in manifest.inputs})
     languages = sorted({i.language for i in manifest.inputs})
     return {

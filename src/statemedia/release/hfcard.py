@@ -1,7 +1,8 @@
 """`dataset/README.md`: the Hugging Face dataset card, generated from the release manifests.
 
 Its YAML declares one config per release (newest `default: true`) plus a `-link_teasers` config
-each, with `data_files` and `dataset_info` (features from the row schema; counts from manifests).
+each, with `data_files` (a split's file, or the list of its shards) and `dataset_info` (features
+from the row schema; counts from manifests, summed over shards).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import yaml
 
 from statemedia.config import ProjectInfo
 from statemedia.release.layout import MANIFEST, read_manifest, release_versions
+from statemedia.release.manifest import Manifest
 from statemedia.release.schema import card_features
 from statemedia.vocab import SPLITS, Table, annotation_schema
 
@@ -103,7 +105,6 @@ def card_metadata(dataset_dir: Path) -> dict[str, Any]:
     newest = read_manifest(dataset_dir / "data" / versions[-1])
     for version in reversed(versions):
         manifest = read_manifest(dataset_dir / "data" / version)
-        entries = {entry.table: entry for entry in manifest.files}
         groups: tuple[tuple[str, tuple[Table, ...], list[dict[str, Any]]], ...] = (
             (version, SPLITS, post_features),
             (f"{version}-{Table.LINK_TEASERS}", (Table.LINK_TEASERS,), post_features),
@@ -111,25 +112,23 @@ def card_metadata(dataset_dir: Path) -> dict[str, Any]:
         )
         for config_name, all_tables, features in groups:
             # `datasets` refuses a declared split with no rows, so an empty table is left out.
-            tables = [t for t in all_tables if t in entries and entries[t].rows]
+            tables = [t for t in all_tables if manifest.rows(t)]
             if not tables:
                 continue
             config: dict[str, Any] = {"config_name": config_name}
             if config_name == versions[-1]:
                 config["default"] = True
             config["data_files"] = [
-                {
-                    "split": str(table) if table in SPLITS else str(Table.TRAIN),
-                    "path": f"data/{version}/{entries[table].path}",
-                }
+                {"split": _split_name(table), "path": _data_files(version, manifest, table)}
                 for table in tables
             ]
             configs.append(config)
+            shards = {table: manifest.shards(table) for table in tables}
             splits = [
                 {
-                    "name": str(table) if table in SPLITS else str(Table.TRAIN),
-                    "num_bytes": entries[table].arrow_bytes,
-                    "num_examples": entries[table].rows,
+                    "name": _split_name(table),
+                    "num_bytes": sum(entry.arrow_bytes for entry in shards[table]),
+                    "num_examples": manifest.rows(table),
                 }
                 for table in tables
             ]
@@ -138,8 +137,8 @@ def card_metadata(dataset_dir: Path) -> dict[str, Any]:
                     "config_name": config_name,
                     "features": features,
                     "splits": splits,
-                    "download_size": sum(entries[t].bytes for t in tables),
-                    "dataset_size": sum(entries[t].arrow_bytes for t in tables),
+                    "download_size": sum(e.bytes for t in tables for e in shards[t]),
+                    "dataset_size": sum(e.arrow_bytes for t in tables for e in shards[t]),
                 }
             )
     tasks: dict[str, Any] = (
@@ -168,6 +167,21 @@ def card_metadata(dataset_dir: Path) -> dict[str, Any]:
         "configs": configs,
         "dataset_info": infos,
     }
+
+
+def _split_name(table: Table) -> str:
+    """The split a table is in its config: a post split is itself, any other table is `train`."""
+    return str(table) if table in SPLITS else str(Table.TRAIN)
+
+
+def _data_files(version: str, manifest: Manifest, table: Table) -> str | list[str]:
+    """A split's `path` in the card: its one file, or the list of its shards in order.
+
+    The exact files the manifest hashes, not a glob, so that a stray file in the folder is never
+    loaded; one shard stays a plain string, as in the cards of v1.0.0 and v1.1.0.
+    """
+    paths = [f"data/{version}/{entry.path}" for entry in manifest.shards(table)]
+    return paths[0] if len(paths) == 1 else paths
 
 
 def _size_category(rows: int) -> str:

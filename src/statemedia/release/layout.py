@@ -1,29 +1,88 @@
-"""The release layout on disk: `dataset/data/<version>/<table>-00000-of-00001.parquet` + manifest.
+"""The release layout on disk: `dataset/data/<version>/<table>-<k>-of-<n>.parquet` + manifest.
 
-Versions are `vMAJOR.MINOR.PATCH` folders; the newest is the highest by semantic version.
-`verify_releases` re-hashes every file against its release's manifest.
+Each table is cut into n shards of at most `[release] max_rows_per_shard` rows (`shard_layout`);
+shard k holds rows [k * max, (k + 1) * max) of the table's canonical order, and a small table is
+one file, `<table>-00000-of-00001.parquet`. Versions are `vMAJOR.MINOR.PATCH` folders; the newest
+is the highest by semantic version. `verify_releases` re-hashes every file against its release's
+manifest.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from statemedia.errors import ReleaseError
 from statemedia.fileio import read_text
 from statemedia.release.manifest import Manifest
-from statemedia.vocab import SPLITS
+from statemedia.vocab import SPLITS, Table
 
 # ASCII digits only (`\d` would take '٢'), and the whole string (`$` would allow a trailing newline).
 VERSION = re.compile(r"v([0-9]+)\.([0-9]+)\.([0-9]+)", re.ASCII)
 MANIFEST = "manifest.json"
 CROISSANT = "croissant.json"  # written into the release when it is cut, never regenerated
+SHARD_DIGITS = 5  # `datasets` and the Hub name shards `train-00000-of-00004.parquet`
 
 
-def table_file(name: str) -> str:
-    """File name of a release table, as the Hugging Face layout expects."""
-    return f"{name}-00000-of-00001.parquet"
+def table_file(name: str, index: int = 0, count: int = 1) -> str:
+    """File name of shard `index` of `count` of a release table, as `datasets` expects them."""
+    if not 0 <= index < count < 10**SHARD_DIGITS:
+        raise ReleaseError(f"shard {index} of {count} of table {name!r} cannot be named")
+    return f"{name}-{index:0{SHARD_DIGITS}d}-of-{count:0{SHARD_DIGITS}d}.parquet"
+
+
+def shard_pattern(name: str, count: int) -> str:
+    """A glob matching exactly the `count` shard names of a table (and no other table's)."""
+    return f"{name}-{'?' * SHARD_DIGITS}-of-{count:0{SHARD_DIGITS}d}.parquet"
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """One file of a release table: `rows` rows from `offset` in the table's canonical order."""
+
+    table: Table
+    path: str
+    offset: int
+    rows: int
+
+
+def shard_layout(table: Table, num_rows: int, max_rows: int) -> tuple[Shard, ...]:
+    """The files of a table of `num_rows` rows, at most `max_rows` each, in row order; an empty
+    table is one file (with no row group, see `writer.parquet_bytes`)."""
+    count = max(1, -(-num_rows // max_rows)) if max_rows >= 1 else 0
+    if num_rows < 0 or not 1 <= count < 10**SHARD_DIGITS:
+        raise ReleaseError(
+            f"cannot cut {num_rows} rows of table {table} into at most {10**SHARD_DIGITS - 1} "
+            f"shards of {max_rows} rows; raise [release] max_rows_per_shard in statemedia.toml"
+        )
+    return tuple(
+        Shard(
+            table=table,
+            path=table_file(table, index, count),
+            offset=index * max_rows,
+            rows=min(max_rows, num_rows - index * max_rows),
+        )
+        for index in range(count)
+    )
+
+
+def shard_problems(release_dir: Path, manifest: Manifest) -> list[str]:
+    """Tables whose files in the manifest are not exactly shards 0..n-1 of n, in that order:
+    loaders find shards by these names, so a gap or a stray name would lose or add rows."""
+    problems = []
+    for table in Table:
+        paths = [entry.path for entry in manifest.shards(table)]
+        if not paths:
+            continue
+        expected = [table_file(table, k, len(paths)) for k in range(len(paths))]
+        if paths != expected:
+            problems.append(
+                f"{release_dir / MANIFEST}: files of table {table} are {', '.join(paths)}; "
+                f"expected {', '.join(expected)}"
+            )
+    return problems
 
 
 def parse_version(text: str) -> str:
@@ -97,8 +156,8 @@ def verify_release(release_dir: Path) -> list[str]:
     """Every mismatch between a release folder and its manifest (empty if it verifies)."""
     import pyarrow.parquet as pq
 
-    problems = []
     manifest = read_manifest(release_dir)
+    problems = shard_problems(release_dir, manifest)
     listed = {entry.path for entry in manifest.files}
     for entry in manifest.files:
         path = release_dir / entry.path

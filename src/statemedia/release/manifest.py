@@ -118,7 +118,7 @@ class Merge:
 
 @dataclass(frozen=True, slots=True)
 class FileEntry:
-    """One table file of the release: name, table, sha256, rows, bytes on disk and in Arrow."""
+    """One file (shard) of a release table: name, table, sha256, rows, bytes on disk and in Arrow."""
 
     path: str
     table: Table
@@ -146,16 +146,15 @@ class Manifest:
     completeness: Mapping[str, ChannelCompleteness]
     line_account: tuple[LineAccount, ...]
     merges: tuple[Merge, ...]  # serialised as {"dedup": {"merged": [...]}}
-    files: tuple[FileEntry, ...]
+    files: tuple[FileEntry, ...]  # every shard of every table, in `Table` then shard order
 
-    def file(self, table: Table) -> FileEntry | None:
-        """The entry of one table, or None if the release has no such table."""
-        return next((entry for entry in self.files if entry.table == table), None)
+    def shards(self, table: Table) -> tuple[FileEntry, ...]:
+        """The files of one table in shard order (empty if the release has no such table)."""
+        return tuple(entry for entry in self.files if entry.table == table)
 
     def rows(self, table: Table) -> int:
-        """Rows in one table (0 if absent)."""
-        entry = self.file(table)
-        return entry.rows if entry else 0
+        """Rows in one table, all its shards together (0 if absent)."""
+        return sum(entry.rows for entry in self.shards(table))
 
     @property
     def post_rows(self) -> int:

@@ -1,8 +1,9 @@
 """Rows, deterministic Parquet bytes, and writing a release folder's tables and manifest.
 
 Rows are sorted by post_id and written with the schema derived from `schema/post.schema.json`, so
-the same inputs and code (and the pinned pyarrow) give byte-identical files. Each table is encoded
-once; its bytes are hashed and written atomically: readers never see half a file.
+the same inputs and code (and the pinned pyarrow) give byte-identical files. Each table is cut into
+shards of at most `[release] max_rows_per_shard` rows (`layout.shard_layout`); each shard is
+encoded once, and its bytes are hashed and written atomically: readers never see half a file.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from statemedia.config import ReleaseConfig
 from statemedia.fileio import write_atomic
 from statemedia.records import DuplicateLink, Post, Provenance
-from statemedia.release.layout import MANIFEST, table_file
+from statemedia.release.layout import MANIFEST, shard_layout
 from statemedia.release.manifest import FileEntry, Manifest
 from statemedia.release.schema import arrow_schema, hf_features
 from statemedia.vocab import Table
@@ -110,44 +112,47 @@ def parquet_bytes(table: pa.Table) -> bytes:
     return sink.getvalue()
 
 
-def encode_tables(tables: Mapping[Table, pa.Table]) -> dict[Table, bytes]:
-    """The Parquet bytes of every table, in `Table` order (each table encoded once)."""
-    return {table: parquet_bytes(tables[table]) for table in Table}
+def encoded_shards(
+    tables: Mapping[Table, pa.Table], layout: ReleaseConfig
+) -> Iterator[tuple[FileEntry, bytes]]:
+    """Every shard of every table, in `Table` then shard order: its manifest entry and its exact
+    Parquet bytes, each shard encoded once (one at a time, so only one shard's bytes are held)."""
+    for table in Table:
+        whole = tables[table]
+        for shard in shard_layout(table, whole.num_rows, layout.max_rows_per_shard):
+            # A one-shard table is written whole, exactly as before tables had shards.
+            part = whole if shard.rows == whole.num_rows else whole.slice(shard.offset, shard.rows)
+            data = parquet_bytes(part)
+            entry = FileEntry(
+                path=shard.path,
+                table=table,
+                sha256=hashlib.sha256(data).hexdigest(),
+                rows=shard.rows,
+                bytes=len(data),
+                arrow_bytes=part.nbytes,
+            )
+            yield entry, data
 
 
-def file_entries(
-    tables: Mapping[Table, pa.Table], encoded: Mapping[Table, bytes]
-) -> tuple[FileEntry, ...]:
-    """Per table file: name, sha256, rows, bytes on disk and in memory."""
-    return tuple(
-        FileEntry(
-            path=table_file(table),
-            table=table,
-            sha256=hashlib.sha256(encoded[table]).hexdigest(),
-            rows=tables[table].num_rows,
-            bytes=len(encoded[table]),
-            arrow_bytes=tables[table].nbytes,
-        )
-        for table in Table
-    )
+def file_entries(tables: Mapping[Table, pa.Table], layout: ReleaseConfig) -> tuple[FileEntry, ...]:
+    """The manifest entries of every shard of every table (what `write_tables` would record)."""
+    return tuple(entry for entry, _ in encoded_shards(tables, layout))
 
 
 def write_tables(
     folder: Path,
     tables: Mapping[Table, pa.Table],
     manifest: Manifest,
+    layout: ReleaseConfig,
     version: str | None,
     date_released: str | None = None,
 ) -> Manifest:
-    """Write every table and `manifest.json` into `folder`; return the manifest as written."""
-    encoded = encode_tables(tables)
-    for table, data in encoded.items():
-        write_atomic(folder / table_file(table), data)
-    written = replace(
-        manifest,
-        version=version,
-        date_released=date_released,
-        files=file_entries(tables, encoded),
-    )
+    """Write every shard of every table and `manifest.json` into `folder`; return the manifest
+    as written."""
+    entries = []
+    for entry, data in encoded_shards(tables, layout):
+        write_atomic(folder / entry.path, data)
+        entries.append(entry)
+    written = replace(manifest, version=version, date_released=date_released, files=tuple(entries))
     write_atomic(folder / MANIFEST, written.to_json())
     return written
