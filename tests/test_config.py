@@ -13,6 +13,7 @@ from statemedia.config import (
     BuildPaths,
     Config,
     DedupConfig,
+    LabelingConfig,
     ProjectInfo,
     ReleaseConfig,
     SplitConfig,
@@ -25,6 +26,7 @@ TOML = Path(__file__).resolve().parents[1] / "statemedia.toml"
 TABLES = {
     "project": ProjectInfo,
     "build": BuildPaths,
+    "labeling": LabelingConfig,
     "dedup": DedupConfig,
     "split": SplitConfig,
     "release": ReleaseConfig,

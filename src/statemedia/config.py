@@ -45,6 +45,22 @@ class BuildPaths:
 
 
 @dataclass(frozen=True, slots=True)
+class LabelingConfig:
+    """How the annotation study's results are reported (the `[labeling]` table)."""
+
+    agreement_min_items: int  # fewer pairable items: alpha is shown as "too few items (n < N)"
+    min_annotators: int  # valid coders a gold value needs (`annotate gold --min-annotators`)
+
+    def __post_init__(self) -> None:
+        if self.min_annotators < 1:
+            raise ConfigError(f"[labeling] min_annotators must be >= 1, got {self.min_annotators}")
+        if self.agreement_min_items < 2:
+            raise ConfigError(
+                f"[labeling] agreement_min_items must be >= 2, got {self.agreement_min_items}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class DedupConfig:
     """Near-duplicate settings (the `[dedup]` table); see `statemedia.dedup` for what they mean."""
 
@@ -132,6 +148,7 @@ class Config:
     """The whole build configuration."""
 
     build: BuildPaths
+    labeling: LabelingConfig
     dedup: DedupConfig
     split: SplitConfig
     project: ProjectInfo
@@ -168,7 +185,7 @@ def from_table(cls: type[T], table: Any, path: Path, name: str) -> T:
 def load_config(path: Path) -> Config:
     """Read and check `statemedia.toml`."""
     data = read_toml(path, ConfigError)
-    tables = ("project", "build", "dedup", "split", "release")
+    tables = ("project", "build", "labeling", "dedup", "split", "release")
     unknown = sorted(set(data) - set(tables))
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(unknown)}")
@@ -177,6 +194,7 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: missing table(s) {', '.join(f'[{m}]' for m in missing)}")
     return Config(
         build=from_table(BuildPaths, data["build"], path, "build"),
+        labeling=from_table(LabelingConfig, data["labeling"], path, "labeling"),
         dedup=from_table(DedupConfig, data["dedup"], path, "dedup"),
         split=from_table(SplitConfig, data["split"], path, "split"),
         project=from_table(ProjectInfo, data["project"], path, "project"),

@@ -41,6 +41,13 @@ class BusyError(StatemediaError):
     exit_code = 6
 
 
+class OverwriteError(StatemediaError):
+    """A command would replace output it must not: a non-empty `annotate pull --out` folder, or a
+    publication of labels newer than the one being published."""
+
+    exit_code = 8
+
+
 class EngineError(StatemediaError):
     """The Dask scheduler cannot be reached, or the cluster lost a task it could not retry."""
 

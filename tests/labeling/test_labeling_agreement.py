@@ -6,14 +6,18 @@ import numpy as np
 import pytest
 from labeling_helpers import row
 
+from statemedia.config import CONFIG_FILE, load_config
 from statemedia.labeling.agreement import (
     agreement_markdown,
     alpha_nominal,
     bootstrap_ci,
     compute_agreement,
     field_values,
+    observed_agreement,
+    too_few_marker,
     value_counts,
 )
+from statemedia.vocab import REPO_ROOT
 
 
 def test_alpha_matches_hand_computation() -> None:
@@ -28,6 +32,23 @@ def test_alpha_undefined_with_one_value_and_perfect_with_variation() -> None:
     assert alpha_nominal(np.array([[2, 0], [2, 0]], dtype=float)) is None
     assert alpha_nominal(np.array([[2, 0], [0, 2]], dtype=float)) == pytest.approx(1.0)
     assert alpha_nominal(np.zeros((0, 0))) is None
+
+
+def test_alpha_of_a_single_item_is_undefined_not_zero() -> None:
+    # One item (A, B): D_o = 1 and D_e = 2*1*1/(2*1) = 1, so the formula gives 0 whatever the
+    # coders did (and 0/0 when they agree): it measures nothing.
+    assert alpha_nominal(np.array([[1, 1]], dtype=float)) is None
+    assert alpha_nominal(np.array([[2, 0]], dtype=float)) is None
+
+
+def test_observed_agreement_by_hand() -> None:
+    # Two coders: items (A,A), (B,B), (A,B) agree 1, 1, 0 -> 2/3.
+    assert observed_agreement(np.array([[2, 0], [0, 2], [1, 1]], dtype=float)) == pytest.approx(
+        2 / 3
+    )
+    # Three coders: (A,A,B) has 2 of 6 ordered pairs alike -> 1/3; (A,A,A) -> 1; mean 2/3.
+    assert observed_agreement(np.array([[2, 1], [3, 0]], dtype=float)) == pytest.approx(2 / 3)
+    assert observed_agreement(np.zeros((0, 2))) is None
 
 
 def test_fields_use_targets_and_ignore_machine_rows(scheme) -> None:
@@ -60,9 +81,11 @@ def test_compute_agreement_on_a_small_panel(scheme) -> None:
         row("p4", "a2", "history_memory_identity", {"the_west": "neutral"}),
         row("p5", "a1", "other_policy"),
     ]
-    results = {r.field: r for r in compute_agreement(rows, scheme, n_boot=200, seed=7)}
+    results = {r.field: r for r in compute_agreement(rows, scheme, min_items=4, n_boot=200, seed=7)}
     primary = results["topic_primary"]
     assert primary.alpha == pytest.approx(0.72)
+    assert primary.observed_agreement == pytest.approx(3 / 4)  # p1, p2, p4 alike; p3 not
+    assert not primary.too_few_items
     assert (primary.n_items, primary.n_annotators, primary.n_values) == (4, 2, 8)
     assert primary.ci_low is not None and primary.ci_low <= primary.ci_high
     # addressed:the_west: p1 (no,no) p2 (no,no) p3 (yes,yes) p4 (no,yes); yes 3, no 5.
@@ -71,9 +94,58 @@ def test_compute_agreement_on_a_small_panel(scheme) -> None:
     # stance:the_west: only p3 has two values (against, against): one value, alpha undefined.
     assert results["stance:the_west"].alpha is None
     assert results["stance:the_west"].n_items == 1
+    assert results["stance:the_west"].note == "one item only: alpha undefined"
+    assert results["stance:the_west"].observed_agreement == 1.0
     assert results["stance:nato"].note == "no item coded by two annotators"
-    table = agreement_markdown(list(results.values()), 200, 7)
-    assert "| topic_primary | 0.720 |" in table
+    assert results["stance:nato"].observed_agreement is None
+    table = agreement_markdown(list(results.values()), 200, 7, 4)
+    assert "| topic_primary | 0.720 | [" in table
+    assert "| 0.750 | 4 | 2 | 8 |" in table
+    assert "| stance:the_west | too few items (n < 4) | n/a | 1.000 | 1 | 2 | 2 |" in table
+    assert "| stance:nato | n/a | n/a | n/a | 0 | 0 | 0 | no item coded" in table
+
+
+def panel(n_items: int) -> list:
+    """n_items posts coded by a1 and a2; every third post coded differently."""
+    topics = ("armed_conflict", "bilateral_relations")
+    return [
+        row(f"p{i:02d}", who, topics[(i % 3 == 0) and who == "a2"])
+        for i in range(n_items)
+        for who in ("a1", "a2")
+    ]
+
+
+def test_fewer_items_than_the_minimum_show_a_marker_not_a_number(scheme) -> None:
+    # 9 items: p00, p03, p06 (AC, BR), the other 6 (AC, AC). Values AC 15, BR 3, n = 18.
+    # D_o = 6/18; D_e = 2*15*3 / (18*17) = 90/306; alpha = 1 - (1/3) / (90/306) = -2/15.
+    results = compute_agreement(panel(9), scheme, min_items=10, n_boot=50, seed=1)
+    primary = results[0]
+    assert primary.field == "topic_primary"
+    assert primary.alpha == pytest.approx(-2 / 15)  # kept in agreement.json, flagged
+    assert primary.too_few_items and primary.observed_agreement == pytest.approx(6 / 9)
+    table = agreement_markdown(results, 50, 1, 10)
+    assert "| topic_primary | too few items (n < 10) | n/a | 0.667 | 9 | 2 | 18 |" in table
+    assert "-0.133" not in table
+    # Ten items: the number is shown.
+    results = compute_agreement(panel(10), scheme, min_items=10, n_boot=50, seed=1)
+    assert not results[0].too_few_items
+    table = agreement_markdown(results, 50, 1, 10)
+    assert f"| topic_primary | {results[0].alpha:.3f} | [" in table
+
+
+def test_a_single_item_never_prints_as_zero(scheme) -> None:
+    rows = [row("p1", "a1", "armed_conflict"), row("p1", "a2", "energy_resources")]
+    primary = compute_agreement(rows, scheme, min_items=10, n_boot=50, seed=1)[0]
+    assert (primary.alpha, primary.ci_low, primary.n_items) == (None, None, 1)
+    assert primary.observed_agreement == 0.0 and primary.too_few_items
+    table = agreement_markdown([primary], 50, 1, 10)
+    assert "| topic_primary | too few items (n < 10) | n/a | 0.000 | 1 |" in table
+    assert "| topic_primary | 0.000" not in table
+
+
+def test_the_minimum_comes_from_statemedia_toml() -> None:
+    assert load_config(REPO_ROOT / CONFIG_FILE).labeling.agreement_min_items == 10
+    assert too_few_marker(10) == "too few items (n < 10)"
 
 
 def test_bootstrap_is_deterministic_and_brackets_alpha() -> None:

@@ -3,7 +3,8 @@ release's label columns, compared with golden files written by the code before t
 
 The inputs cover every path: three annotators, a `completed_by` user object and a missing one, a
 skipped task, a task without post_id, a superseded annotation, rule violations, machine predictions,
-ties on a topic, a stance and an addressed target, and adjudicator decisions. A changed golden file
+ties on a topic, a stance and an addressed target (whose stance is listed with it), and
+adjudicator decisions with reasons, pseudonymised. A changed golden file
 is a changed file format: it needs a reason (and, for published rows, a schema version). Appending
 a stance target to the scheme adds a `stance_<target>` column to these rows, so regenerate then.
 """
@@ -52,15 +53,22 @@ def test_pull_writes_the_golden_rows(pulled: Path) -> None:
 
 
 def test_gold_and_adjudication_write_the_golden_rows(pulled: Path, capsys) -> None:
-    assert main(["annotate", "gold", "--in", str(pulled)]) == 0
+    state = ["--state-dir", str(pulled.parent / "state")]
+    assert main(["annotate", "gold", "--in", str(pulled), *state]) == 0
     assert (pulled / "gold.jsonl").read_text(encoding="utf-8") == golden("gold.jsonl")
     assert (pulled / "adjudication.jsonl").read_text(encoding="utf-8") == golden(
         "adjudication.jsonl"
     )
+    # Every listed field is decided (p5's tied addressed:the_west with its stance, together),
+    # so no post is left awaiting adjudication; adjudicators get pseudonyms of their own series.
     decisions = str(GOLDEN / "decisions.jsonl")
-    assert main(["annotate", "gold", "--in", str(pulled), "--adjudicated", decisions]) == 0
+    argv = ["annotate", "gold", "--in", str(pulled), "--adjudicated", decisions, *state]
+    assert main(argv) == 0
     assert (pulled / "gold.jsonl").read_text(encoding="utf-8") == golden("gold_adjudicated.jsonl")
     assert (pulled / "adjudication.jsonl").read_text(encoding="utf-8") == ""  # all decided
+    private = pulled.parent / "state" / "annotators.json"
+    assert private.read_text(encoding="utf-8") == golden("annotators_adjudicated.json")
+    assert "adjudicator.one@example.org" not in golden("gold_adjudicated.jsonl")
     capsys.readouterr()
 
 
@@ -80,6 +88,12 @@ def test_release_label_columns_and_published_rows_are_golden(tmp_path: Path, sch
     post_ids = ["p0", "p1", "p2", "p4", "p5"]
     columns = gold_by_post(gold, post_ids, scheme)
     assert json.dumps(columns, indent=1, sort_keys=True) + "\n" == golden("gold_by_post.json")
+    # Before adjudication: p2 and p5 await it, yet carry the fields their coders agreed on.
+    pending = gold_by_post(
+        read_records(GOLDEN / "gold.jsonl", GoldLabel.from_dict), post_ids, scheme
+    )
+    text = json.dumps(pending, indent=1, sort_keys=True) + "\n"
+    assert text == golden("gold_by_post_pending.json")
     published = published_annotations(annotations, scheme, set(post_ids))
     assert dumps_jsonl(published) == golden("published_annotations.jsonl")
 
@@ -95,3 +109,18 @@ def test_release_label_columns_and_published_rows_are_golden(tmp_path: Path, sch
 def test_files_round_trip_through_records(name: str, parse) -> None:
     records = read_records(GOLDEN / name, parse)
     assert dumps_records(records) == golden(name)
+
+
+def test_an_adjudicator_who_coded_the_post_is_refused(pulled: Path, tmp_path: Path, capsys) -> None:
+    state = pulled.parent / "state"
+    private = json.loads((state / "annotators.json").read_text(encoding="utf-8"))
+    private["pseudonyms"]["email:coder@example.org"] = private["pseudonyms"].pop("ls-user:3")
+    (state / "annotators.json").write_text(json.dumps(private), encoding="utf-8")
+    decision = {"post_id": "p2", "field": "topic_primary", "value": "energy_resources"}
+    decisions = tmp_path / "decisions.jsonl"
+    row = decision | {"reason": "r", "adjudicator": "Coder@example.org"}
+    decisions.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    argv = ["annotate", "gold", "--in", str(pulled), "--adjudicated", str(decisions)]
+    assert main([*argv, "--state-dir", str(state)]) != 0
+    assert "decision 1: p2 was coded by its adjudicator (annotator_01)" in capsys.readouterr().err
+    assert not (pulled / "gold.jsonl").exists()  # nothing written

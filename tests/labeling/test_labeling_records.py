@@ -20,6 +20,7 @@ from statemedia.labeling.records import (
     GoldLabel,
     Labels,
     Origin,
+    RowError,
     field_id,
     parse_field_id,
 )
@@ -80,6 +81,7 @@ def test_gold_label_round_trip(scheme: Scheme) -> None:
     gold, _ = aggregate(
         [row("p1", "a1", "armed_conflict", {"nato": "against"}), row("p1", "a2", "other_policy")],
         scheme,
+        min_annotators=2,
     )
     raw = gold[0].to_dict()
     assert raw["status"] == "needs_adjudication" and raw["n_annotators"] == 2
@@ -90,13 +92,18 @@ def test_gold_label_round_trip(scheme: Scheme) -> None:
 
 
 def test_decision_and_private_map_round_trip() -> None:
-    raw = {"post_id": "p3", "field": "stance:nato", "value": "favor"}
+    raw = {"post_id": "p3", "field": "stance:nato", "value": "favor", "reason": "E4: scare quotes"}
+    raw["adjudicator"] = "adj@example.org"
     assert Decision.from_dict(raw).to_dict() == raw
+    with pytest.raises(RowError, match="reason must not be blank"):
+        Decision.from_dict(raw | {"reason": " "})
     private = {"pseudonyms": {"ls-user:3": "annotator_01"}, "ls_users": {"3": "a@example.org"}}
     parsed = AnnotatorMap.from_dict(private)
     assert parsed.to_dict() == private
     assert parsed.emails() == {3: "a@example.org"}
     assert AnnotatorMap.from_dict({}).to_dict() == {"pseudonyms": {}, "ls_users": {}}
+    with_adjudicator = private | {"adjudicators": {"email:adj@example.org": "adjudicator_01"}}
+    assert AnnotatorMap.from_dict(with_adjudicator).to_dict() == with_adjudicator
 
 
 def test_labels_columns_round_trip(scheme: Scheme) -> None:
@@ -149,7 +156,16 @@ BAD_ROWS = [
         "ls_task_id must be int or null, got True",
     ),
     ('{"post_id": "p1", "status": "resolved"}', GoldLabel.from_dict, "gold row lacks"),
-    ('{"post_id": "p1", "field": "topic_primary"}', Decision.from_dict, "value must be str"),
+    (
+        '{"post_id": "p1", "field": "topic_primary"}',
+        Decision.from_dict,
+        "decision lacks ['value', 'reason', 'adjudicator']",
+    ),
+    (
+        '{"post_id": "p1", "field": "topic_primary", "value": 3, "reason": "r", "adjudicator": "a"}',
+        Decision.from_dict,
+        "value must be str",
+    ),
 ]
 
 
@@ -163,7 +179,7 @@ def test_bad_rows_name_file_line_and_problem(tmp_path: Path, content, parse, mes
 
 
 def test_gold_row_with_wrong_count_or_status_is_rejected(tmp_path: Path, scheme: Scheme) -> None:
-    gold, _ = aggregate([row("p1", "a1", "armed_conflict")], scheme)
+    gold, _ = aggregate([row("p1", "a1", "armed_conflict")], scheme, min_annotators=1)
     path = tmp_path / "gold.jsonl"
     for change, message in (
         ({"n_annotators": 3}, "n_annotators is 3 for 1 names"),

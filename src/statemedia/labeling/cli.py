@@ -46,7 +46,17 @@ from statemedia.labeling.files import (
     read_records,
     write_atomic,
 )
-from statemedia.labeling.records import Annotation, AnnotatorMap, Decision, parse_row
+from statemedia.labeling.records import (
+    ADJUDICATOR_PREFIX,
+    Annotation,
+    AnnotatorMap,
+    Decision,
+    GoldLabel,
+    Origin,
+    adjudicator_key,
+    next_pseudonyms,
+    parse_row,
+)
 from statemedia.labeling.scheme import LABEL_CONFIG_PATH, load_scheme, render_label_config
 from statemedia.labeling.server import (
     CREDENTIALS_FILE,
@@ -145,8 +155,19 @@ def _config(p: argparse.ArgumentParser) -> None:
 
 
 def _pull(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, required=True, help="output directory")
+    p.add_argument("--out", type=Path, required=True, help="output folder (new or empty)")
     p.add_argument("--export", type=Path, help="convert this saved JSON export (no server needed)")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace a non-empty --out folder as a whole (earlier gold and agreement go too)",
+    )
+
+
+def _publish(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--in", dest="inp", type=Path, required=True, help="pull folder (--out of annotate pull)"
+    )
 
 
 def _agreement(p: argparse.ArgumentParser) -> None:
@@ -155,9 +176,21 @@ def _agreement(p: argparse.ArgumentParser) -> None:
 
 
 def _gold(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--min-annotators", type=int, default=1)
     p.add_argument(
-        "--adjudicated", type=Path, default=None, help="JSONL of decisions: post_id, field, value"
+        "--min-annotators",
+        type=int,
+        default=None,
+        help=(
+            "valid coders a gold value needs (default: [labeling] min_annotators of "
+            "statemedia.toml, 2); posts with fewer get no gold row. Lower it to 1 only "
+            "deliberately: gold.jsonl then marks single-coder labels"
+        ),
+    )
+    p.add_argument(
+        "--adjudicated",
+        type=Path,
+        default=None,
+        help="JSONL of decisions: post_id, field, value, reason, adjudicator (GUIDELINES §5)",
     )
 
 
@@ -194,6 +227,12 @@ def add_annotate_parser(subparsers: Any) -> argparse.ArgumentParser:
             "majority labels; ties and low agreement to adjudication",
             cmd_gold,
             (_pulled, _gold),
+        ),
+        (
+            "publish",
+            "copy a pull folder's labels and agreement into [build] labels_dir",
+            cmd_publish,
+            (_publish,),
         ),
     )
     for name, help_text, handler, groups in commands:
@@ -351,6 +390,10 @@ def _load_private_map(path: Path) -> AnnotatorMap:
 
 def cmd_pull(args: argparse.Namespace) -> int:
     """Export annotations; write the raw export, tidy rows, problems and machine rows to --out."""
+    from statemedia.labeling.publication import check_pull_out, write_folder
+
+    out: Path = args.out
+    check_pull_out(out, args.replace)  # before any server is asked anything
     scheme = load_scheme(args.scheme)
     private_path = args.state_dir / PSEUDONYM_FILE
     private = _load_private_map(private_path)
@@ -387,13 +430,14 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
     summary = {
         **source,
-        "pulled_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        # Orders publications (`annotate publish` refuses an older pull): microseconds, so two
+        # pulls in the same second still differ.
+        "pulled_at": datetime.now(UTC).isoformat(timespec="microseconds"),
         "export_sha256": sha256(raw).hexdigest(),
         "scheme_version": scheme.version,
         "counts": result.counts,
     }
-    # Everything is computed; only now touch the disk, one atomic file at a time.
-    out: Path = args.out
+    # Everything is computed; only now touch the disk: the folder is staged, then renamed in whole.
     outputs: dict[str, str | bytes] = {
         EXPORT_FILE: raw,  # verbatim, as the server sent it
         PREDICTIONS_RAW_FILE: dumps_json(raw_predictions),
@@ -402,8 +446,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
         PREDICTIONS_FILE: dumps_records(result.predictions),
         PULL_FILE: dumps_json(summary),
     }
-    for name, data in outputs.items():
-        write_atomic(out / name, data)
+    write_folder(out, outputs)
     write_atomic(private_path, dumps_json(private.to_dict()), mode=0o600)
     c = result.counts
     print(
@@ -417,11 +460,17 @@ def cmd_pull(args: argparse.Namespace) -> int:
 def cmd_agreement(args: argparse.Namespace) -> int:
     """Write agreement.json and agreement.md from pulled annotation rows."""
     scheme = load_scheme(args.scheme)
+    min_items = load_config(_root(args) / CONFIG_FILE).labeling.agreement_min_items
     path, out = _pulled_paths(args)
     rows = read_records(path, Annotation.from_dict)
-    results = agreement_mod.compute_agreement(rows, scheme, n_boot=args.bootstrap, seed=args.seed)
-    report = agreement_mod.agreement_report(results, scheme, args.bootstrap, args.seed)
-    table = agreement_mod.agreement_markdown(results, args.bootstrap, args.seed)
+    digest = sha256(path.read_bytes()).hexdigest()  # read_records has just read it
+    results = agreement_mod.compute_agreement(
+        rows, scheme, min_items=min_items, n_boot=args.bootstrap, seed=args.seed
+    )
+    report = agreement_mod.agreement_report(
+        results, scheme, args.bootstrap, args.seed, min_items, digest
+    )
+    table = agreement_mod.agreement_markdown(results, args.bootstrap, args.seed, min_items)
     write_atomic(out / AGREEMENT_FILE, dumps_json(report))
     write_atomic(out / AGREEMENT_TABLE_FILE, table)
     sys.stdout.write(table)
@@ -429,22 +478,71 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
 
 def cmd_gold(args: argparse.Namespace) -> int:
-    """Write gold.jsonl and adjudication.jsonl from pulled annotation rows."""
+    """Write gold.jsonl and adjudication.jsonl from pulled annotation rows and any decisions."""
     scheme = load_scheme(args.scheme)
     path, out = _pulled_paths(args)
     rows = read_records(path, Annotation.from_dict)
-    gold, queue = gold_mod.aggregate(rows, scheme, min_annotators=args.min_annotators)
+    given: int | None = args.min_annotators
+    minimum = (
+        given
+        if given is not None
+        else load_config(_root(args) / CONFIG_FILE).labeling.min_annotators
+    )
+    gold, queue = gold_mod.aggregate(rows, scheme, min_annotators=minimum)
+    private_path = args.state_dir / PSEUDONYM_FILE
+    private: AnnotatorMap | None = None
     if args.adjudicated is not None:
         decisions = read_records(args.adjudicated, Decision.from_dict)
+        private = _load_private_map(private_path)
+        decisions, private = _pseudonymise_adjudicators(decisions, gold, private, args.adjudicated)
         gold = gold_mod.apply_adjudications(gold, decisions, scheme)
-        decided = {(g.post_id, f) for g in gold for f in g.adjudicated_fields}
-        queue = [q for q in queue if (q.post_id, q.field) not in decided]
+    listed = {(g.post_id, f) for g in gold for f in g.unresolved_fields}
+    queue = [q for q in queue if (q.post_id, q.field) in listed]
     write_atomic(out / GOLD_FILE, dumps_records(gold))
     write_atomic(out / ADJUDICATION_FILE, dumps_records(queue))
+    if private is not None:
+        write_atomic(private_path, dumps_json(private.to_dict()), mode=0o600)
     resolved = sum(1 for g in gold if g.status is LabelStatus.RESOLVED)
+    coded = {r.post_id for r in rows if r.origin is Origin.HUMAN}
     print(
         f"gold: {len(gold)} posts, {resolved} resolved, {len(gold) - resolved} awaiting "
         f"adjudication ({len(queue)} fields in {out / ADJUDICATION_FILE}); "
-        f"rule {gold_mod.AGGREGATION}"
+        f"{len(coded) - len(gold)} posts with fewer than {minimum} valid coders left "
+        f"out; rule {gold_mod.AGGREGATION}"
+    )
+    return 0
+
+
+def _pseudonymise_adjudicators(
+    decisions: list[Decision], gold: list[GoldLabel], private: AnnotatorMap, where: Path
+) -> tuple[list[Decision], AnnotatorMap]:
+    """Decisions with the adjudicator replaced by its pseudonym (the next `adjudicator_NN` for a
+    new one, kept in the private map); an adjudicator who coded the post is refused (§5)."""
+    known = set(private.adjudicators.values())
+    keys = [adjudicator_key(d.adjudicator) for d in decisions if d.adjudicator not in known]
+    adjudicators = next_pseudonyms(keys, private.adjudicators, ADJUDICATOR_PREFIX)
+    coders = {g.post_id: set(g.annotators) for g in gold}
+    renamed = []
+    for number, decision in enumerate(decisions, start=1):
+        key = None if decision.adjudicator in known else adjudicator_key(decision.adjudicator)
+        if key is not None and private.pseudonyms.get(key) in coders.get(decision.post_id, ()):
+            raise BadInputError(
+                f"{where}: decision {number}: {decision.post_id} was coded by its adjudicator "
+                f"({private.pseudonyms[key]}); GUIDELINES §5 asks for someone who did not code it"
+            )
+        pseudonym = decision.adjudicator if key is None else adjudicators[key]
+        renamed.append(replace(decision, adjudicator=pseudonym))
+    return renamed, replace(private, adjudicators=adjudicators)
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Copy a pull folder's annotations, gold, adjudication queue and agreement into labels_dir."""
+    from statemedia.labeling.publication import publish
+
+    labels_dir = _root(args) / _build_paths(args).labels_dir
+    publication = publish(args.inp, labels_dir)
+    print(
+        f"published {', '.join(sorted(publication.files))} from {args.inp} (pulled at "
+        f"{publication.pulled_at}) into {labels_dir}; the next release joins them"
     )
     return 0

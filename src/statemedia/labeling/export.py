@@ -16,6 +16,7 @@ from statemedia.labeling.records import (
     Origin,
     Prediction,
     Problem,
+    next_pseudonyms,
     parse_row,
 )
 from statemedia.labeling.scheme import PRIMARY_TAG, SECONDARY_TAG, TARGETS_TAG, Scheme
@@ -120,18 +121,7 @@ def parse_result(
 
 def assign_pseudonyms(keys: Iterable[str], existing: Mapping[str, str]) -> dict[str, str]:
     """Extend a private key → 'annotator_NN' map with sequential pseudonyms for new keys."""
-    mapping = dict(existing)
-    used = {
-        int(v[len(PSEUDONYM_PREFIX) :])
-        for v in mapping.values()
-        if v.startswith(PSEUDONYM_PREFIX) and v[len(PSEUDONYM_PREFIX) :].isdigit()
-    }
-    next_number = max(used, default=0) + 1
-    for key in keys:
-        if key not in mapping:
-            mapping[key] = f"{PSEUDONYM_PREFIX}{next_number:02d}"
-            next_number += 1
-    return mapping
+    return next_pseudonyms(keys, existing, PSEUDONYM_PREFIX)
 
 
 def annotator_key(user_id: int | None, emails: Mapping[int, str]) -> str:

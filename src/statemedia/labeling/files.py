@@ -1,7 +1,8 @@
 """The labeling files: their names, JSON Lines in and out, and atomic writes.
 
-Every output of `annotate pull | agreement | gold | config` goes through `write_atomic`, so a failed
-command never leaves a half-written file behind (temp file in the same directory, then os.replace).
+Every output of `annotate agreement | gold | config` goes through `write_atomic`, so a failed
+command never leaves a half-written file behind (temp file in the same directory, then os.replace);
+`annotate pull` and `annotate publish` write whole folders (`labeling.publication.write_folder`).
 Rows are parsed into records once, by `read_records`, and written from records once, by
 `dumps_records`; the dicts in between live only here.
 """
@@ -28,6 +29,7 @@ __all__ = [
     "PREDICTIONS_RAW_FILE",
     "PROBLEMS_FILE",
     "PSEUDONYM_FILE",
+    "PUBLICATION_FILE",
     "PULL_FILE",
     "dumps_json",
     "dumps_jsonl",
@@ -49,6 +51,8 @@ AGREEMENT_FILE = "agreement.json"
 AGREEMENT_TABLE_FILE = "agreement.md"
 GOLD_FILE = "gold.jsonl"  # records.GoldLabel
 ADJUDICATION_FILE = "adjudication.jsonl"  # records.Disagreement
+# What `annotate publish` writes into `[build] labels_dir` beside the published copies.
+PUBLICATION_FILE = "publication.json"  # the pull it came from and the sha256 of each file
 # In the Label Studio state folder: the private pseudonym map (records.AnnotatorMap).
 PSEUDONYM_FILE = "annotators.json"
 

@@ -1,10 +1,13 @@
 """Gold labels from several annotators (pure): strict majority per field, ties never auto-resolved.
 
 Rule (aggregation "majority@1"): a field's gold value is the value chosen by MORE than half of the
-post's annotators. Exactly half for the top value(s) is a `tie`; a plurality below half is
-`no_majority` (low agreement). Either sends the field to the adjudication list and leaves it
-unset; an adjudicator's written decision (`apply_adjudications`) is the only way such a field
-gets a value.
+post's annotators who voted on it, and by at least `min_annotators` of them. Exactly half for the
+top value(s) is a `tie`; a plurality below half is `no_majority` (low agreement); a majority of
+fewer votes than the minimum is `too_few_coders`. Each sends the field to the adjudication list
+and leaves it unset; when a target's `addressed` field is listed, its `stance` field is listed
+too (`awaits_addressed`), so that one set of decisions settles the target. An adjudicator's
+written decision (`apply_adjudications`) is the only way a listed field gets a value, and a post
+whose every listed field is decided (or has lapsed) is resolved: adjudication always terminates.
 """
 
 from __future__ import annotations
@@ -47,11 +50,39 @@ def majority(votes: Sequence[str]) -> tuple[str | None, Unresolved | None]:
     return None, Unresolved.TIE if tied or 2 * top_count == len(votes) else Unresolved.NO_MAJORITY
 
 
+class _PostVotes:
+    """The votes of one post's annotators, field by field: winners, counts and the listed fields."""
+
+    def __init__(self, post_id: str, min_annotators: int) -> None:
+        self.post_id, self.min_annotators = post_id, min_annotators
+        self.counts: dict[str, int] = {}
+        self.queue: list[Disagreement] = []
+
+    def list_field(self, field: str, reason: Unresolved, by_annotator: Mapping[str, str]) -> None:
+        """Put a field on the adjudication list."""
+        self.queue.append(
+            Disagreement(self.post_id, field, reason, dict(sorted(by_annotator.items())))
+        )
+
+    def vote(self, field: str, by_annotator: Mapping[str, str]) -> str | None:
+        """The field's majority value, or None after listing it for adjudication."""
+        self.counts[field] = len(by_annotator)
+        winner, reason = majority(list(by_annotator.values()))
+        if reason is None and len(by_annotator) < self.min_annotators:
+            winner, reason = None, Unresolved.TOO_FEW_CODERS
+        if reason is not None:
+            self.list_field(field, reason, by_annotator)
+        return winner
+
+
 def aggregate(
-    rows: Sequence[Annotation], scheme: Scheme, min_annotators: int = 1
+    rows: Sequence[Annotation], scheme: Scheme, *, min_annotators: int
 ) -> tuple[list[GoldLabel], list[Disagreement]]:
     """Human annotations → (gold labels by post_id, adjudication list). Posts coded by fewer than
-    `min_annotators` people get no gold label."""
+    `min_annotators` people get no gold row; `min_annotators` is `[labeling] min_annotators`
+    (statemedia.toml, 2) unless lowered deliberately, and every gold row records it."""
+    if min_annotators < 1:
+        raise BadInputError(f"min_annotators must be at least 1, got {min_annotators}")
     by_post: dict[str, list[Annotation]] = {}
     for row in rows:
         if row.origin is Origin.HUMAN:
@@ -63,24 +94,8 @@ def aggregate(
         post_rows = sorted(by_post[post_id], key=lambda r: r.annotator)
         if len(post_rows) < min_annotators:
             continue
-        unresolved: list[str] = []
-
-        def vote(
-            field: str,
-            by_annotator: dict[str, str],
-            post_id: str = post_id,
-            unresolved: list[str] = unresolved,
-        ) -> str | None:
-            # Defaults bind this post's id and list: the helper is redefined for every post.
-            winner, reason = majority(list(by_annotator.values()))
-            if reason is not None:
-                unresolved.append(field)
-                queue.append(
-                    Disagreement(post_id, field, reason, dict(sorted(by_annotator.items())))
-                )
-            return winner
-
-        primary = vote(
+        votes = _PostVotes(post_id, min_annotators)
+        primary = votes.vote(
             field_id(FieldKind.TOPIC_PRIMARY),
             {r.annotator: r.labels.topic_primary for r in post_rows if r.labels.topic_primary},
         )
@@ -90,32 +105,40 @@ def aggregate(
                 r.annotator: YES if topic in r.labels.topics_secondary else NO for r in post_rows
             }
             field = field_id(FieldKind.TOPICS_SECONDARY, topic)
-            if YES in picked.values() and vote(field, picked) == YES:
+            if YES in picked.values() and votes.vote(field, picked) == YES:
                 secondary.append(topic)
         targets: list[str] = []
         stances: dict[str, str | None] = {}
         for target in scheme.target_names:
             ticked = {r.annotator: YES if target in r.labels.targets else NO for r in post_rows}
             field = field_id(FieldKind.ADDRESSED, target)
-            addressed = vote(field, ticked) if YES in ticked.values() else NO
+            addressed = votes.vote(field, ticked) if YES in ticked.values() else NO
             stances[target] = None
+            stance_votes = {
+                r.annotator: stance.stance
+                for r in post_rows
+                for stance in r.labels.addressed(scheme)
+                if stance.target == target
+            }
+            stance_field = field_id(FieldKind.STANCE, target)
             if addressed == YES:
                 targets.append(target)
-                stance_votes = {
-                    r.annotator: stance.stance
-                    for r in post_rows
-                    for stance in r.labels.addressed(scheme)
-                    if stance.target == target
-                }
-                stances[target] = vote(field_id(FieldKind.STANCE, target), stance_votes)
+                stances[target] = votes.vote(stance_field, stance_votes)
+            elif addressed is None:
+                votes.counts[stance_field] = len(stance_votes)
+                votes.list_field(stance_field, Unresolved.AWAITS_ADDRESSED, stance_votes)
+        unresolved = tuple(q.field for q in votes.queue)
+        queue.extend(votes.queue)
         gold.append(
             GoldLabel(
                 post_id=post_id,
                 annotators=tuple(r.annotator for r in post_rows),
                 labels=Labels(primary, tuple(secondary), tuple(targets), stances),
                 status=LabelStatus.NEEDS_ADJUDICATION if unresolved else LabelStatus.RESOLVED,
-                unresolved_fields=tuple(unresolved),
-                adjudicated_fields=(),
+                unresolved_fields=unresolved,
+                adjudications=(),
+                field_n_annotators=votes.counts,
+                min_annotators=min_annotators,
                 aggregation=AGGREGATION,
                 scheme_version=scheme.version,
             )
@@ -151,46 +174,70 @@ def decide(labels: Labels, decision: Decision, scheme: Scheme) -> Labels:
     return labels
 
 
+def _lapsed(field: str, decided: Mapping[str, Decision]) -> bool:
+    """A listed stance whose target an adjudicator decided is not addressed: nothing to decide."""
+    kind, name = parse_field_id(field)
+    addressed = decided.get(field_id(FieldKind.ADDRESSED, name))
+    return kind is FieldKind.STANCE and addressed is not None and addressed.value == NO
+
+
 def apply_adjudications(
     gold: Sequence[GoldLabel], decisions: Sequence[Decision], scheme: Scheme
 ) -> list[GoldLabel]:
-    """Fill unresolved fields from adjudicators' decisions (post_id, field, value).
+    """Fill listed fields from adjudicators' decisions; a post whose every listed field is decided
+    (or lapsed: a stance whose target was decided "no") is resolved.
 
-    A decision for a field that was not unresolved is an error: adjudication never overrides a
-    majority.
+    Refused, naming the decision's line: a post without a gold row, a value outside the scheme, a
+    field that was not listed for adjudication (adjudication never overrides a majority), a second
+    decision for one field, and a stance for a target decided as not addressed.
     """
     allowed = allowed_values(scheme)
     by_post = {row.post_id: row for row in gold}
+    decided: dict[str, dict[str, tuple[int, Decision]]] = {}
     for number, decision in enumerate(decisions, start=1):
         post_id, field, value = decision.post_id, decision.field, decision.value
+        where = f"adjudication {number}: {post_id} {field}"
         if post_id not in by_post:
             raise BadInputError(f"adjudication {number}: post_id {post_id!r} has no gold row")
         row = by_post[post_id]
         if field not in allowed or value not in allowed[field]:
             raise BadInputError(f"adjudication {number}: {field}={value!r} is not in the scheme")
+        earlier = decided.setdefault(post_id, {}).get(field)
+        if earlier is not None:
+            raise BadInputError(f"{where} was already decided by adjudication {earlier[0]}")
         if field not in row.unresolved_fields:
+            listed = ", ".join(row.unresolved_fields) or "none"
             raise BadInputError(
-                f"adjudication {number}: {post_id} {field} was not awaiting adjudication"
+                f"{where} was not awaiting adjudication (listed for {post_id}: {listed})"
             )
-        by_post[post_id] = replace(
-            row,
-            labels=decide(row.labels, decision, scheme),
-            unresolved_fields=tuple(f for f in row.unresolved_fields if f != field),
-            adjudicated_fields=(*row.adjudicated_fields, field),
-        )
+        decided[post_id][field] = (number, decision)
     settled = []
     for post_id in sorted(by_post):
         row = by_post[post_id]
-        # A target adjudicated as addressed still needs a stance before the row is resolved.
-        missing = tuple(
-            field_id(FieldKind.STANCE, target)
-            for target in row.labels.targets
-            if row.labels.stance(target) is None
-            and field_id(FieldKind.STANCE, target) not in row.unresolved_fields
+        mine = {f: d for f, (_, d) in decided.get(post_id, {}).items()}
+        for field, (number, _) in decided.get(post_id, {}).items():
+            if _lapsed(field, mine):
+                raise BadInputError(
+                    f"adjudication {number}: {post_id} {field}: a stance for a target that an "
+                    f"adjudicator decided is not addressed ({field.replace('stance', 'addressed')}"
+                    "=no)"
+                )
+        ordered = [d for _, d in sorted(decided.get(post_id, {}).values(), key=lambda nd: nd[0])]
+        labels = row.labels
+        for decision in ordered:
+            labels = decide(labels, decision, scheme)
+        unresolved = tuple(
+            f for f in row.unresolved_fields if f not in mine and not _lapsed(f, mine)
         )
-        unresolved = (*row.unresolved_fields, *missing)
-        status = LabelStatus.NEEDS_ADJUDICATION if unresolved else LabelStatus.RESOLVED
-        settled.append(replace(row, unresolved_fields=unresolved, status=status))
+        settled.append(
+            replace(
+                row,
+                labels=labels,
+                unresolved_fields=unresolved,
+                adjudications=(*row.adjudications, *(d.published() for d in ordered)),
+                status=LabelStatus.NEEDS_ADJUDICATION if unresolved else LabelStatus.RESOLVED,
+            )
+        )
     return settled
 
 
@@ -200,7 +247,8 @@ def label_column_names() -> list[str]:
 
 
 def post_label_columns(gold: GoldLabel | None, scheme: Scheme) -> dict[str, Any]:
-    """One post's `label_*` release columns; only a resolved post carries label values.
+    """One post's `label_*` release columns: every decided field, also while others await
+    adjudication (a field awaiting it is null or left out of its list).
 
     label_stances lists {target, stance} for addressed targets in scheme order: a list, not one
     column per target, so appending a target to the scheme does not change the release schema.
@@ -209,7 +257,7 @@ def post_label_columns(gold: GoldLabel | None, scheme: Scheme) -> dict[str, Any]
         status, n_annotators, version = LabelStatus.UNLABELED, 0, None
     else:
         status, n_annotators, version = gold.status, gold.n_annotators, gold.scheme_version
-    decided = gold.labels if gold is not None and status is LabelStatus.RESOLVED else None
+    decided = gold.labels if gold is not None else None
     return {
         "label_status": status.value,
         "label_n_annotators": n_annotators,
@@ -225,8 +273,9 @@ def gold_columns(
 ) -> dict[str, list[Any]]:
     """Gold labels as release columns aligned with `post_ids` (the `label_*` row-schema columns).
 
-    label_status is 'resolved', 'needs_adjudication' or 'unlabeled'; only resolved posts carry label
-    values (others get null / empty lists), so no half-decided label reaches a release.
+    label_status is 'resolved', 'needs_adjudication' or 'unlabeled'. A needs_adjudication post
+    carries the fields its coders agreed on (and those already adjudicated); a field still awaiting
+    adjudication is null or absent from its list, never a guess. Unlabeled posts carry nothing.
     """
     by_post: Mapping[str, GoldLabel] = {row.post_id: row for row in gold}
     cols: dict[str, list[Any]] = {name: [] for name in label_column_names()}

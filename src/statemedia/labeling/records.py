@@ -11,8 +11,8 @@ is keyed by post_id and annotator pseudonym.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -69,6 +69,10 @@ class Unresolved(StrEnum):
 
     TIE = "tie"  # the top value(s) have exactly half the votes
     NO_MAJORITY = "no_majority"  # a plurality below half: low agreement
+    TOO_FEW_CODERS = "too_few_coders"  # a majority of fewer valid votes than the minimum
+    # stance:<target> whose addressed:<target> is itself unresolved: decide it with the
+    # addressed field when that is decided "yes"; it lapses when addressed is decided "no".
+    AWAITS_ADDRESSED = "awaits_addressed"
 
 
 # -- checked reads of one row's values ----------------------------------------------------------
@@ -367,9 +371,32 @@ GOLD_KEYS = (
     "status",
     "unresolved_fields",
     "adjudicated_fields",
+    "adjudications",
+    "field_n_annotators",
+    "min_annotators",
     "aggregation",
     "scheme_version",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Adjudication:
+    """One adjudicated field of a gold row, as published: value, written reason, pseudonym."""
+
+    field: str  # a field id, "addressed:nato"
+    value: str
+    reason: str  # the adjudicator's written reason
+    adjudicator: str  # pseudonym, "adjudicator_01"
+
+    def to_dict(self) -> dict[str, str]:
+        """The `adjudications` item of a gold.jsonl row."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: Mapping[str, Any]) -> Adjudication:
+        """Parse one `adjudications` item."""
+        _require(row, ("field", "value", "reason", "adjudicator"), "adjudication")
+        return _read_fields(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -381,7 +408,10 @@ class GoldLabel:
     labels: Labels  # only decided fields carry a value
     status: LabelStatus  # resolved | needs_adjudication (never unlabeled: that is "no row")
     unresolved_fields: tuple[str, ...]  # field ids awaiting an adjudicator's Decision
-    adjudicated_fields: tuple[str, ...]  # field ids an adjudicator decided, in decision order
+    adjudications: tuple[Adjudication, ...]  # fields an adjudicator decided, in decision order
+    # field id -> how many valid coders voted on it (a field no coder chose is absent: all said no)
+    field_n_annotators: Mapping[str, int]
+    min_annotators: int  # the minimum of valid coders a majority needed (`--min-annotators`)
     aggregation: str  # the rule, "majority@1"
     scheme_version: str
 
@@ -389,6 +419,11 @@ class GoldLabel:
     def n_annotators(self) -> int:
         """How many people's annotations were aggregated."""
         return len(self.annotators)
+
+    @property
+    def adjudicated_fields(self) -> tuple[str, ...]:
+        """The field ids an adjudicator decided, in decision order."""
+        return tuple(a.field for a in self.adjudications)
 
     def to_dict(self) -> dict[str, Any]:
         """The gold.jsonl row."""
@@ -400,6 +435,9 @@ class GoldLabel:
             "status": self.status.value,
             "unresolved_fields": list(self.unresolved_fields),
             "adjudicated_fields": list(self.adjudicated_fields),
+            "adjudications": [a.to_dict() for a in self.adjudications],
+            "field_n_annotators": dict(self.field_n_annotators),
+            "min_annotators": self.min_annotators,
             "aggregation": self.aggregation,
             "scheme_version": self.scheme_version,
         }
@@ -411,9 +449,25 @@ class GoldLabel:
         status = _member(LabelStatus, row, "status")
         if status is LabelStatus.UNLABELED:
             raise RowError("status 'unlabeled' is what a post without a gold row gets")
-        gold = _read_fields(cls, row, labels=Labels.from_columns(row), status=status)
+        items, counts = row["adjudications"], row["field_n_annotators"]
+        if not isinstance(items, list) or not all(isinstance(a, dict) for a in items):
+            raise RowError(f"adjudications must be a list of objects, got {items!r}")
+        if not isinstance(counts, dict) or not all(
+            isinstance(n, int) and not isinstance(n, bool) for n in counts.values()
+        ):
+            raise RowError(f"field_n_annotators must map field ids to counts, got {counts!r}")
+        gold = _read_fields(
+            cls,
+            row,
+            labels=Labels.from_columns(row),
+            status=status,
+            adjudications=tuple(Adjudication.from_dict(a) for a in items),
+            field_n_annotators=dict(counts),
+        )
         if row["n_annotators"] != gold.n_annotators:
             raise RowError(f"n_annotators is {row['n_annotators']!r} for {gold.n_annotators} names")
+        if _value(row, "adjudicated_fields", "tuple[str, ...]") != gold.adjudicated_fields:
+            raise RowError("adjudicated_fields must list the fields of adjudications, in order")
         return gold
 
 
@@ -438,22 +492,43 @@ class Disagreement:
         }
 
 
+DECISION_KEYS = ("post_id", "field", "value", "reason", "adjudicator")
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """An adjudicator's value for one unresolved field: a line of the `--adjudicated` file."""
+    """An adjudicator's value for one listed field: a line of the `--adjudicated` file.
+
+    `adjudicator` is who decided, as the file gives it (an email or a name, private) until
+    `annotate gold` replaces it with a pseudonym; `reason` is the written reason GUIDELINES §5
+    requires. Both are published with the gold row.
+    """
 
     post_id: str
     field: str
     value: str
+    reason: str
+    adjudicator: str
 
     def to_dict(self) -> dict[str, str]:
         """The decision row."""
         return asdict(self)
 
+    def published(self) -> Adjudication:
+        """What the gold row publishes of this decision (adjudicator as it now reads)."""
+        return Adjudication(self.field, self.value, self.reason, self.adjudicator)
+
     @classmethod
     def from_dict(cls, row: Mapping[str, Any]) -> Decision:
-        """Parse a decision row (post_id, field, value)."""
-        return _read_fields(cls, row)
+        """Parse a decision row; a missing or blank reason or adjudicator is an error."""
+        _require(row, DECISION_KEYS, "decision")
+        decision = _read_fields(cls, row)
+        for key in ("reason", "adjudicator"):
+            if not getattr(decision, key).strip():
+                raise RowError(
+                    f"{key} must not be blank (GUIDELINES §5: a written reason, and who)"
+                )
+        return decision
 
 
 # -- Label Studio's JSON, parsed once ------------------------------------------------------------
@@ -545,27 +620,55 @@ class AnnotatorMap:
 
     pseudonyms: Mapping[str, str]  # annotator key ("email:..." or "ls-user:N") -> "annotator_NN"
     ls_users: Mapping[str, str]  # Label Studio user id (as text) -> email
+    # adjudicator key ("email:..." or "name:...") -> "adjudicator_NN", a series of its own
+    adjudicators: Mapping[str, str] = field(default_factory=dict)
 
     def emails(self) -> dict[int, str]:
         """Label Studio user id -> email."""
         return {int(uid): email for uid, email in self.ls_users.items()}
 
     def to_dict(self) -> dict[str, Any]:
-        """The annotators.json document."""
-        return {"pseudonyms": dict(self.pseudonyms), "ls_users": dict(self.ls_users)}
+        """The annotators.json document (`adjudicators` only once there is one)."""
+        doc: dict[str, Any] = {"pseudonyms": dict(self.pseudonyms), "ls_users": dict(self.ls_users)}
+        if self.adjudicators:
+            doc["adjudicators"] = dict(self.adjudicators)
+        return doc
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> AnnotatorMap:
         """Parse annotators.json; absent parts are empty."""
         parts = []
-        for key in ("pseudonyms", "ls_users"):
+        for key in ("pseudonyms", "ls_users", "adjudicators"):
             part = raw.get(key) or {}
             if not isinstance(part, dict) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in part.items()
             ):
                 raise RowError(f"{key} must map strings to strings")
             parts.append(part)
-        return cls(pseudonyms=parts[0], ls_users=parts[1])
+        return cls(pseudonyms=parts[0], ls_users=parts[1], adjudicators=parts[2])
+
+
+ADJUDICATOR_PREFIX = "adjudicator_"
+
+
+def adjudicator_key(who: str) -> str:
+    """Stable private key for an adjudicator as a decisions file names them: email, else name."""
+    who = who.strip()
+    return f"email:{who.lower()}" if "@" in who else f"name:{who}"
+
+
+def next_pseudonyms(
+    keys: Iterable[str], existing: Mapping[str, str], prefix: str
+) -> dict[str, str]:
+    """Extend a private key -> '<prefix>NN' map with sequential pseudonyms for new keys."""
+    mapping = dict(existing)
+    used = [v[len(prefix) :] for v in mapping.values() if v.startswith(prefix)]
+    next_number = max((int(n) for n in used if n.isdigit()), default=0) + 1
+    for key in keys:
+        if key not in mapping:
+            mapping[key] = f"{prefix}{next_number:02d}"
+            next_number += 1
+    return mapping
 
 
 @dataclass(frozen=True, slots=True)

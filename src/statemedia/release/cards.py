@@ -388,9 +388,22 @@ def block_contact(config: Config) -> str:
 
 
 def _agreement_table(root: Path, config: Config) -> str | None:
-    """The Markdown table `annotate agreement` wrote next to the published labels, if any."""
-    path = root / config.build.labels_dir / "agreement.md"
-    return path.read_text(encoding="utf-8").strip() if path.is_file() else None
+    """The Markdown table `annotate agreement` wrote next to the published labels, if any; one
+    written before it reported observed agreement and the too-few-items marker is not shown."""
+    from statemedia.labeling.agreement import TABLE_HEADER
+    from statemedia.labeling.files import AGREEMENT_TABLE_FILE
+
+    path = root / config.build.labels_dir / AGREEMENT_TABLE_FILE
+    if not path.is_file():
+        return None
+    table = path.read_text(encoding="utf-8").strip()
+    if TABLE_HEADER not in table.splitlines():
+        return (
+            f"The published {AGREEMENT_TABLE_FILE} comes from an older version that did not "
+            "report observed agreement or mark fields with too few items; run `statemedia "
+            "annotate agreement` on the pull folder and `statemedia annotate publish` again."
+        )
+    return table
 
 
 def stale_generated(root: Path) -> list[str]:

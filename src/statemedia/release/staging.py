@@ -2,7 +2,8 @@
 
 `staged` gives a fresh hidden folder beside the final one and removes it if the block fails;
 `promote` moves it to a new release name (never replacing one); `replace_build` swaps a build
-folder so that a kill at any moment leaves either the old build or the new one.
+folder so that a kill at any moment leaves either the old build or the new one (`swap_folder` does
+the same for any folder its caller has checked, e.g. the published labels).
 """
 
 from __future__ import annotations
@@ -72,6 +73,12 @@ def replace_build(staging: Path, out: Path) -> None:
     """Put a fully written build at `out`: the old one is renamed aside, the new one renamed in,
     then the old one removed, so no moment shows half a build."""
     check_build_target(out)
+    swap_folder(staging, out)
+
+
+def swap_folder(staging: Path, out: Path) -> None:
+    """Put a fully written folder at `out`, replacing the one there (checked by the caller): the
+    old one is renamed aside, the new one renamed in, then the old one removed."""
     if not out.exists():
         os.rename(staging, out)
         return
