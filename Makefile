@@ -26,8 +26,13 @@ verify: $(STAMP)
 card: $(STAMP)
 	$(VENV)/bin/statemedia card
 
+# Prints a progress line every few seconds while Label Studio starts (the first start builds its
+# database: 1.5-5 min). A failure is the CLI's one-line reason and exit code (README, Exit codes);
+# the line after it only says so, so that make's "Error N" is never the only output.
 annotate: $(STAMP)
-	$(VENV)/bin/statemedia annotate up
+	@$(VENV)/bin/statemedia annotate up || { code=$$?; \
+	  echo "make annotate: statemedia annotate up failed with exit code $$code (reason above)" >&2; \
+	  exit $$code; }
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check

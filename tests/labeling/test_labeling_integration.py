@@ -191,3 +191,30 @@ def test_unknown_project_is_reported(ls_server, tmp_path, capsys) -> None:
     code = main([*argv, "--project", "no such project", "--out", str(tmp_path / "o")])
     assert code == 3
     assert "no project titled" in capsys.readouterr().err
+
+
+def test_codebook_instructions_are_shown_before_labeling(pushed, ls_server) -> None:
+    import httpx
+
+    from statemedia.labeling.instructions import load_instructions
+
+    gateway, project, _ = pushed
+    html = load_instructions()
+
+    def stored() -> dict:
+        response = httpx.get(
+            f"{ls_server.url}/api/projects/{project.id}",
+            headers={"Authorization": f"Token {ls_server.credentials.token}"},
+        )
+        response.raise_for_status()
+        return response.json()
+
+    # `annotate push` set them already (the fixture pushed through the CLI).
+    data = stored()
+    assert data["show_instruction"] is True
+    assert data["expert_instruction"] == html  # the server's sanitiser keeps it unchanged
+    assert "<strong>S12 – When unsure whether a target is addressed</strong>" in html
+    assert gateway.ensure_instructions(project.id, html) == "current"
+    assert gateway.ensure_instructions(project.id, "<p>old codebook</p>") == "updated"
+    assert gateway.ensure_instructions(project.id, html) == "updated"  # stale text replaced
+    assert stored()["expert_instruction"] == html

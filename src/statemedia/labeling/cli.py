@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from statemedia.config import CONFIG_FILE, BuildPaths, load_config
-from statemedia.errors import BadInputError, ConfigError, StatemediaError
+from statemedia.errors import BadInputError, ConfigError, LabelStudioError, StatemediaError
 from statemedia.fileio import read_json, read_text
 from statemedia.labeling import agreement as agreement_mod
 from statemedia.labeling import gold as gold_mod
@@ -295,8 +295,12 @@ def _start_local(args: argparse.Namespace) -> LocalServer:
     creds = load_credentials(args.state_dir)
     assert creds is not None  # create=True always returns credentials
     server = LocalServer(args.state_dir / "data", creds, port=args.port, host=args.host)
-    print(f"starting Label Studio on {server.url} (first start migrates the database: ~1 min) ...")
-    server.start()
+    print(
+        f"starting Label Studio on {server.url}; log: {server.log_path}\n"
+        f"  {server.estimate()}; a progress line follows every few seconds",
+        flush=True,
+    )
+    server.start(progress=lambda line: print(line, flush=True))
     try:
         from statemedia.labeling.gateway import LabelStudioGateway  # the SDK: slow to import
 
@@ -323,15 +327,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    """Run a local Label Studio, push the chosen release into it, keep running."""
+    """Run a local Label Studio, push the chosen release into it, show the codebook, keep running."""
     server = _start_local(args)
     try:
         args.url, args.token = server.url, server.credentials.token
-        cmd_push(args)
+        cmd_push(args)  # also shows the codebook
     except BaseException:
         server.stop()
         raise
     return server.wait()
+
+
+def _show_codebook(args: argparse.Namespace) -> None:
+    """Set the project's instructions (shown before labeling) from annotation/GUIDELINES.md."""
+    from statemedia.labeling.instructions import GUIDELINES_REPO_PATH, load_instructions
+
+    homepage = load_config(_root(args) / CONFIG_FILE).project.homepage
+    html = load_instructions(homepage, _root(args) / GUIDELINES_REPO_PATH)
+    gateway = _gateway(args)
+    project = gateway.find_project(args.project)
+    if project is None:  # push has just created it
+        raise LabelStudioError(f"{gateway.url}: project {args.project!r} vanished after push")
+    state = gateway.ensure_instructions(project.id, html)
+    what = {
+        "set": "set",
+        "updated": "were stale: updated",
+        "current": "are up to date",
+    }[state]
+    print(
+        f"project {project.id}: instructions (the codebook's definitions and decision rules from "
+        f"{GUIDELINES_REPO_PATH}, shown before labeling) {what}"
+    )
 
 
 def _gateway(args: argparse.Namespace) -> LabelStudioGateway:
@@ -344,7 +370,8 @@ def _gateway(args: argparse.Namespace) -> LabelStudioGateway:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    """Import release posts as tasks; posts already in the project (by post_id) are skipped."""
+    """Import release posts as tasks (posts already in the project, by post_id, are skipped), and
+    set the project's instructions from the codebook."""
     if args.annotators_per_task < 2:
         raise ConfigError("--annotators-per-task must be at least 2 (agreement needs overlap)")
     if not 0 <= args.overlap <= 100:
@@ -378,6 +405,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         f"{len(tasks) - len(todo)} already in project, {len(imported)} imported "
         f"into {'new' if created else 'existing'} project {project_id} ({args.project!r})"
     )
+    _show_codebook(args)  # on every push: an existing project's stale instructions are updated
     return 0
 
 

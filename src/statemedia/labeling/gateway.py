@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 from label_studio_sdk import LabelStudio
@@ -208,6 +208,23 @@ class LabelStudioGateway:
                 **asdict(settings),
             )
         return project.id, False
+
+    def ensure_instructions(
+        self, project_id: int, html: str
+    ) -> Literal["set", "updated", "current"]:
+        """Show `html` to annotators before they label; return "set", "updated" or "current"."""
+        model = self._call("reading project", self._client.projects.get, project_id)
+        stored = model.expert_instruction or ""
+        if stored == html and model.show_instruction:
+            return "current"
+        self._call(
+            f"setting the instructions of project {project_id}",
+            self._client.projects.update,
+            project_id,
+            expert_instruction=html,
+            show_instruction=True,
+        )
+        return "updated" if stored else "set"
 
     def project(self, project_id: int) -> Project:
         """One project's settings."""

@@ -4,6 +4,10 @@ Credentials come from STATEMEDIA_LS_USER / STATEMEDIA_LS_PASSWORD / STATEMEDIA_L
 the ignored file .labelstudio/credentials.env, else are generated into it (mode 0600). Label Studio
 1.23 disables legacy API tokens for new organisations; the server is started with them enabled so
 the generated token works as `Authorization: Token <key>` for this local, loopback-only instance.
+
+While it starts, `LocalServer.start` reports progress (`StartupWatch`: the step, read from the log
+and from the count of applied migrations in the SQLite database); when the server exits, during
+start or later, `LabelStudioError` (exit code 5) gives its exit status and the log's last lines.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ import os
 import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -33,7 +40,19 @@ ENV_USER, ENV_PASSWORD, ENV_TOKEN, ENV_URL = (
     "STATEMEDIA_LS_URL",
 )
 CREDENTIALS_FILE = "credentials.env"
-READY_TIMEOUT = 240.0  # the first start runs ~200 database migrations: 40-60 s on a small machine
+# A new database gets about 400 Django migrations (396 with label-studio 1.23.2). Measured on this
+# project's 2-core machine, shared with other work: /health answered 79 s and 68 s after a first
+# start (migrations from about 20 s to 65 s) and 12-36 s after a later one; a user on a slower
+# machine saw about 4 minutes. The timeout leaves room for that.
+READY_TIMEOUT = 600.0
+FIRST_START_MIGRATIONS = 396
+FIRST_START_ESTIMATE = "about 1.5 min on a 2-core machine, up to 4-5 min on a slow or busy one"
+LATER_START_ESTIMATE = "10-40 s"
+PROGRESS_EVERY = 5.0  # seconds between progress lines while waiting for the server
+LOG_TAIL_LINES = 12  # log lines quoted when the server exits
+DATABASE_FILE = "label_studio.sqlite3"  # label-studio's SQLite file in its data dir
+MIGRATING_MARK = "Initializing database.."  # printed by label-studio when migrations are pending
+SERVING_MARK = "Starting development server"  # printed when Django starts serving
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +137,93 @@ def port_in_use(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) == 0
 
 
+def applied_migrations(database: Path) -> int | None:
+    """How many Django migrations the SQLite database records; None if it has no table yet."""
+    if not database.is_file():
+        return None
+    try:  # read-only, short timeout: never hold up the server that is writing it
+        uri = f"{database.resolve().as_uri()}?mode=ro"
+        with closing(sqlite3.connect(uri, uri=True, timeout=0.2)) as conn:
+            return int(conn.execute("SELECT count(*) FROM django_migrations").fetchone()[0])
+    except sqlite3.Error:
+        return None
+
+
+def describe_exit(code: int) -> str:
+    """An exit status in words: "exit code 1", or the signal that ended the process."""
+    if code < 0:
+        try:
+            return f"killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES, since: int = 0) -> list[str]:
+    """The last `lines` non-blank lines of a log file written after byte offset `since`, a line
+    repeated at once counted once (label-studio logs each request twice)."""
+    try:
+        with open(path, "rb") as log:
+            size = log.seek(0, os.SEEK_END)
+            log.seek(max(since, size - 64 * 1024))
+            text = log.read().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    kept: list[str] = []
+    for line in text.splitlines():
+        if line.strip() and (not kept or kept[-1] != line):
+            kept.append(line)
+    return kept[-lines:]
+
+
+def format_elapsed(seconds: float) -> str:
+    """m:ss, as a person reads a stopwatch."""
+    whole = int(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+class StartupWatch:
+    """What a starting label-studio is doing, read from its log and its SQLite database."""
+
+    def __init__(self, log_path: Path, database: Path, log_offset: int) -> None:
+        self.log_path = log_path
+        self.database = database
+        self.log_offset = log_offset  # the log is appended to: read only this start's part
+        self.applied: int | None = None
+
+    def _log_text(self) -> str:
+        try:
+            with open(self.log_path, "rb") as log:
+                log.seek(self.log_offset)
+                return log.read().decode("utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def phase(self) -> str:
+        """One line: the current start-up step, with the migration count while migrating."""
+        before = self.applied
+        now = applied_migrations(self.database)
+        self.applied = now if now is not None else before
+        text = self._log_text()
+        if SERVING_MARK in text:
+            return "the web server is starting"
+        if MIGRATING_MARK in text:
+            if self.applied is None:
+                return "creating the database"
+            if before is not None and self.applied == before:
+                return (
+                    f"database migrated ({self.applied} migrations); creating the admin account"
+                    " and starting the web server"
+                )
+            return (
+                f"migrating the database: {self.applied} of about {FIRST_START_MIGRATIONS} "
+                "migrations applied"
+            )
+        if self.applied is not None:
+            return f"loading Label Studio (database has {self.applied} migrations)"
+        return "loading Label Studio (Python and Django start-up)"
+
+
 class LocalServer:
     """A label-studio child process; use as a context manager or call start()/stop()."""
 
@@ -136,6 +242,7 @@ class LocalServer:
         self.log_path = log_path or self.data_dir / "server.log"
         self.process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+        self._log_offset = 0  # where this start's part of the (appended) log begins
 
     @property
     def url(self) -> str:
@@ -179,8 +286,42 @@ class LocalServer:
         )
         return env
 
-    def start(self, ready_timeout: float = READY_TIMEOUT) -> LocalServer:
-        """Launch the server and wait for /health; raise LabelStudioError if it never answers."""
+    @property
+    def database(self) -> Path:
+        """label-studio's SQLite file."""
+        return self.data_dir / DATABASE_FILE
+
+    @property
+    def first_start(self) -> bool:
+        """True if there is no database yet: this start migrates it from scratch."""
+        return not self.database.is_file()
+
+    def estimate(self) -> str:
+        """How long this start is likely to take, in words."""
+        if self.first_start:
+            return (
+                f"first start: Label Studio builds its database (about {FIRST_START_MIGRATIONS} "
+                f"migrations): {FIRST_START_ESTIMATE}"
+            )
+        return f"later start: usually {LATER_START_ESTIMATE}"
+
+    def exit_message(self, code: int, when: str, since: int = 0) -> str:
+        """Why the server is gone: its exit status, the last lines of its log, where the log is."""
+        tail = log_tail(self.log_path, since=since)
+        quoted = "".join(f"\n    | {line}" for line in tail) or "\n    | (the log is empty)"
+        return (
+            f"label-studio exited {when} ({describe_exit(code)}); its log is {self.log_path}, "
+            f"last lines:{quoted}"
+        )
+
+    def start(
+        self,
+        ready_timeout: float = READY_TIMEOUT,
+        progress: Callable[[str], None] | None = None,
+        every: float = PROGRESS_EVERY,
+    ) -> LocalServer:
+        """Launch the server and wait for /health, calling `progress` with a line every `every`
+        seconds; raise LabelStudioError if it exits or never answers."""
         if port_in_use(self.host, self.port):
             # label-studio would silently move to another port: we would talk to the wrong server.
             raise LabelStudioError(
@@ -188,6 +329,7 @@ class LocalServer:
             )
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        offset = self._log_offset = self._log.tell()
         self.process = subprocess.Popen(
             self.command(),
             env=self.environment(),
@@ -198,23 +340,28 @@ class LocalServer:
         )
         import httpx  # here: the CLI starts without the HTTP stack
 
-        deadline = time.monotonic() + ready_timeout
+        watch = StartupWatch(self.log_path, self.database, offset)
+        started = time.monotonic()
+        deadline, next_report = started + ready_timeout, started + every
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            code = self.process.poll()
+            if code is not None:
                 self.stop()
-                raise LabelStudioError(
-                    f"label-studio exited with code {self.process.returncode} during start; "
-                    f"see {self.log_path}"
-                )
+                raise LabelStudioError(self.exit_message(code, "during start", since=offset))
             try:
                 if httpx.get(f"{self.url}/health", timeout=2.0).status_code == 200:
                     return self
             except httpx.HTTPError:
                 pass
+            now = time.monotonic()
+            if progress is not None and now >= next_report:
+                progress(f"  [{format_elapsed(now - started)}] {watch.phase()}")
+                next_report = now + every
             time.sleep(0.5)
         self.stop()
         raise LabelStudioError(
-            f"label-studio did not answer within {ready_timeout:.0f}s; see {self.log_path}"
+            f"label-studio did not answer within {ready_timeout:.0f}s (last step: "
+            f"{watch.phase()}); see {self.log_path}"
         )
 
     def stop(self, timeout: float = 15.0) -> None:
@@ -234,7 +381,8 @@ class LocalServer:
             self._log = None
 
     def wait(self) -> int:
-        """Block until the server exits; Ctrl-C, SIGTERM or SIGHUP stop it. Return its exit code."""
+        """Block until Ctrl-C, SIGTERM or SIGHUP stops the server (then return 0); if the server
+        exits by itself, raise LabelStudioError saying how, with its log's last lines."""
         if self.process is None:
             return 0
 
@@ -246,13 +394,16 @@ class LocalServer:
         stop_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
         previous = {sig: signal.signal(sig, interrupt) for sig in stop_signals}
         try:
-            return self.process.wait()
+            code = self.process.wait()
         except KeyboardInterrupt:
             self.stop()
             return 0
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+        # Not asked to stop: a bare exit status (`make` shows -15 as "Error 241") explains nothing.
+        self.stop()
+        raise LabelStudioError(self.exit_message(code, "while running", since=self._log_offset))
 
     def __enter__(self) -> LocalServer:
         return self.start() if self.process is None else self
