@@ -7,6 +7,7 @@ process of it is left and that the next run gives byte-identical output.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import shutil
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from statemedia.cli import main
-from statemedia.release.checksums import SUMS, read_sums
+from statemedia.release.checksums import SUMS, read_sums, sums_file
 from statemedia.release.layout import table_file
 from statemedia.release.lock import dataset_lock
 
@@ -62,6 +63,46 @@ def test_a_release_records_every_file_in_sha256sums(released: Path) -> None:
     assert set(sums) == {f"v1.0.0/{p.name}" for p in folder.iterdir()}
     assert {"v1.0.0/manifest.json", "v1.0.0/croissant.json"} <= set(sums)
     assert not list((released / "dataset" / "data").glob(".*pending"))
+    # Its own file, and no other: SHA256SUMS (the pre-v1.1.0 record) is never written.
+    data = released / "dataset" / "data"
+    assert sums_file(data, "v1.0.0").is_file() and not (data / SUMS).exists()
+
+
+def test_a_later_release_writes_its_own_checksum_file_and_changes_no_other(
+    released: Path, tmp_path: Path
+) -> None:
+    root = copy_of(released, tmp_path)
+    data = root / "dataset" / "data"
+    before = snapshot(data)
+    extra = root / "seeds" / "900_extra.txt"
+    extra.write_text("New title\n\nMonday, 2 May, 2022 - 10:00\n\nA brand new article body.\n")
+    digest = hashlib.sha256(extra.read_bytes()).hexdigest()
+    manifest = root / "seeds" / "manifest.toml"
+    manifest.write_text(
+        manifest.read_text()
+        + f'\n[[files]]\npath = "900_extra.txt"\nsha256 = "{digest}"\nsource = "sputnik"\n'
+        'platform = "web"\nformat = "sputnik_article"\nlanguage = "en"\ncollection = "test"\n'
+    )
+    assert main(["--root", str(root), "release", "--version", "1.1.0", "--date", DATE]) == 0
+    after = snapshot(data)
+    assert {name: after[name] for name in before} == before  # nothing released was touched
+    assert sorted(set(after) - set(before)) == sorted(
+        [f"{SUMS}.v1.1.0", *(f"v1.1.0/{p.name}" for p in (data / "v1.1.0").iterdir())]
+    )
+    assert all(
+        line.split("  ")[1].startswith("v1.1.0/")
+        for line in sums_file(data, "v1.1.0").read_text().splitlines()
+    )
+
+
+def test_a_checksum_file_claiming_another_release_is_refused(released, tmp_path, capsys) -> None:
+    root = copy_of(released, tmp_path)
+    data = root / "dataset" / "data"
+    (data / f"{SUMS}.v1.0.1").write_text(
+        sums_file(data, "v1.0.0").read_text().splitlines()[0] + "\n"
+    )
+    assert main(["--root", str(root), "verify"]) == 4
+    assert "not a '<sha256>  v1.0.1/<file>' line" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

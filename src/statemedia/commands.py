@@ -255,7 +255,7 @@ def run_verify(root: Path, reproduce: bool = False) -> int:
         print(f"verify: {len(problems)} problem(s)")
         return 1
     print(
-        "verify: every file of every release matches its manifest and SHA256SUMS"
+        "verify: every file of every release matches its manifest and checksum file"
         + (", and the rebuild matches the newest" if reproduce else "")
     )
     return 0

@@ -1,11 +1,12 @@
-"""`dataset/data/SHA256SUMS`: the sha256 of every file of every release, the manifests included.
+"""The sha256 of every file of every release, the manifests included, in `dataset/data/`.
 
-The file is in `sha256sum` format (`sha256sum -c SHA256SUMS` in `dataset/data/` checks it without
-this package) and lives outside the release folders, so it also covers releases cut before it
-existed. A release adds its lines when it is cut, under the dataset lock; lines are never changed.
-The lines are hashed from the staging folder and kept in a pending file until the folder is
-renamed into place, so a release killed at any moment is either absent or complete and recorded
-at the next run (`recover_pending`).
+Each release has its own checksum file beside its folder, `SHA256SUMS.<version>`, written once
+when the release is cut and never changed, like the release itself; `SHA256SUMS` holds the
+releases recorded before per-release files existed (v1.0.0) and is never written again. All are
+in `sha256sum` format with paths relative to `dataset/data/`, so `sha256sum -c SHA256SUMS*` there
+checks every release without this package. The lines are hashed from the staging folder and kept
+in a pending file until the folder is renamed into place, so a release killed at any moment is
+either absent or complete and recorded at the next run (`recover_pending`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from statemedia.errors import ReleaseError
 from statemedia.fileio import read_text, write_atomic
 from statemedia.release.layout import release_versions, sha256_file, verify_releases
 
-SUMS = "SHA256SUMS"
+SUMS = "SHA256SUMS"  # the releases recorded before per-release files (v1.0.0); never written
+
+
+def sums_file(data_dir: Path, version: str) -> Path:
+    """The checksum file of one release: `SHA256SUMS.<version>`, beside its folder."""
+    return data_dir / f"{SUMS}.{version}"
+
+
 _LINE = re.compile(r"([0-9a-f]{64})  (v[0-9]+\.[0-9]+\.[0-9]+/[^/\n]+)", re.ASCII)
 
 
@@ -37,26 +45,20 @@ def _pending(data_dir: Path, version: str) -> Path:
     return data_dir / f".{SUMS}.{version}.pending"
 
 
-def _write_sums(data_dir: Path, sums: dict[str, str]) -> None:
-    write_atomic(data_dir / SUMS, "".join(f"{sums[n]}  {n}\n" for n in sorted(sums)))
-
-
 def stage_release(data_dir: Path, version: str, staging: Path) -> None:
     """Before promotion: hash the fully written staging folder into the release's pending file."""
     if any(name.startswith(f"{version}/") for name in read_sums(data_dir)):
-        raise ReleaseError(f"{data_dir / SUMS}: {version} is recorded already")
+        raise ReleaseError(f"{data_dir}: {version} is recorded already in its checksum files")
     lines = release_files(staging, version)
     write_atomic(_pending(data_dir, version), "".join(f"{lines[n]}  {n}\n" for n in lines))
 
 
 def commit_release(data_dir: Path, version: str) -> None:
-    """After promotion: move the release's pending lines into SHA256SUMS."""
-    pending = _pending(data_dir, version)
-    sums = read_sums(data_dir)
-    for line in read_text(pending, ReleaseError).splitlines():
-        digest, name = line.split("  ", 1)
-        sums[name] = digest
-    _write_sums(data_dir, sums)
+    """After promotion: the release's pending lines become its own `SHA256SUMS.<version>`."""
+    pending, final = _pending(data_dir, version), sums_file(data_dir, version)
+    if final.exists():
+        raise ReleaseError(f"{final} exists already: checksum files are never rewritten")
+    write_atomic(final, read_text(pending, ReleaseError))
     pending.unlink()
 
 
@@ -76,24 +78,33 @@ def recover_pending(data_dir: Path) -> list[str]:
 
 
 def read_sums(data_dir: Path) -> dict[str, str]:
-    """The recorded `<version>/<name>` -> sha256; a missing file means nothing is recorded."""
-    path = data_dir / SUMS
-    if not path.exists():
-        return {}
+    """The recorded `<version>/<name>` -> sha256 of every checksum file (none: nothing recorded).
+
+    A per-release file may hold lines of its own version only, and a file is recorded once.
+    """
+    paths = [data_dir / SUMS, *sorted(data_dir.glob(f"{SUMS}.v*"))]
     sums: dict[str, str] = {}
-    for number, line in enumerate(read_text(path, ReleaseError).splitlines(), start=1):
-        match = _LINE.fullmatch(line)
-        if match is None or match[2] in sums:
-            raise ReleaseError(
-                f"{path}:{number}: not a '<sha256>  <version>/<file>' line, or a repeated file; "
-                "restore SHA256SUMS from version control"
-            )
-        sums[match[2]] = match[1]
+    for path in paths:
+        if not path.exists():
+            continue
+        own = path.name.removeprefix(f"{SUMS}.") if path.name != SUMS else None
+        for number, line in enumerate(read_text(path, ReleaseError).splitlines(), start=1):
+            match = _LINE.fullmatch(line)
+            if (
+                match is None
+                or match[2] in sums
+                or (own is not None and not match[2].startswith(f"{own}/"))
+            ):
+                raise ReleaseError(
+                    f"{path}:{number}: not a '<sha256>  {own or '<version>'}/<file>' line, or a "
+                    "file recorded twice; restore the checksum files from version control"
+                )
+            sums[match[2]] = match[1]
     return sums
 
 
 def verify_sums(data_dir: Path) -> list[str]:
-    """Every difference between the release folders and SHA256SUMS (empty if they agree)."""
+    """Every difference between the release folders and the checksum files (empty if none)."""
     sums = read_sums(data_dir)
     problems = []
     versions = release_versions(data_dir.parent)
@@ -104,25 +115,26 @@ def verify_sums(data_dir: Path) -> list[str]:
         if not any(name.startswith(f"{version}/") for name in sums):
             pending = " (a release was interrupted: run `statemedia build` to finish it)"
             hint = pending if _pending(data_dir, version).exists() else ""
-            problems.append(f"{data_dir / version}: not recorded in {SUMS}{hint}")
+            where = sums_file(data_dir, version).name
+            problems.append(f"{data_dir / version}: not recorded (no {where}){hint}")
             continue
         for name, digest in found.items():
             if name not in sums:
-                problems.append(f"{data_dir / name}: not part of the release ({SUMS})")
+                problems.append(f"{data_dir / name}: not part of the release (checksum files)")
             elif sums[name] != digest:
-                problems.append(f"{data_dir / name}: sha256 {digest} != {SUMS} {sums[name]}")
+                problems.append(f"{data_dir / name}: sha256 {digest} != recorded {sums[name]}")
     for name in sorted(sums.keys() - actual.keys()):
         version = name.split("/", 1)[0]
         if version in versions:
-            problems.append(f"{data_dir / name}: missing (recorded in {SUMS})")
+            problems.append(f"{data_dir / name}: missing (recorded in the checksum files)")
         else:
-            problems.append(f"{data_dir / version}: recorded in {SUMS} but missing")
+            problems.append(f"{data_dir / version}: recorded in the checksum files but missing")
     return problems
 
 
 def verify_everything(dataset_dir: Path) -> list[str]:
-    """Every problem with the releases: each against its manifest, and every file against
-    SHA256SUMS (manifests and croissant files included)."""
+    """Every problem with the releases: each against its manifest, and every file against the
+    checksum files (manifests and croissant files included)."""
     problems = verify_releases(dataset_dir)
     if release_versions(dataset_dir):
         problems += verify_sums(dataset_dir / "data")

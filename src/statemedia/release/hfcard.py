@@ -43,8 +43,9 @@ teasers = load_dataset("path/to/statemedia/dataset", "{newest}-link_teasers")
 Releases are immutable: each folder `data/<version>/` has a `manifest.json` with the sha256 and
 row count of every table, the input files' hashes, code and rule versions and stage counts, and a
 `croissant.json` (MLCommons Croissant 1.0 with the Responsible AI fields).
-[`data/SHA256SUMS`](data/SHA256SUMS) holds the sha256 of every file of every release
-(`sha256sum -c SHA256SUMS` in `data/`, or `statemedia verify`). Releases in this folder:
+Every file of every release has its sha256 in a checksum file beside the release folder,
+`data/SHA256SUMS.<version>` (for v1.0.0: [`data/SHA256SUMS`](data/SHA256SUMS)); check them all
+with `sha256sum -c SHA256SUMS*` in `data/`, or `statemedia verify`. Releases in this folder:
 
 {releases}
 
