@@ -28,7 +28,7 @@ from statemedia.parse import split_lines
 from statemedia.parse.dates import read_timestamp
 from statemedia.parse.telegram_export import message_spans
 from statemedia.parse.tme_html import element_text
-from statemedia.records import Post
+from statemedia.records import Post, Reaction
 from statemedia.stages import ParseOutcome, parse_and_clean
 
 FIXTURES = Path(__file__).parent / "fixtures" / "adapters"
@@ -224,10 +224,6 @@ def test_telegram_export_refuses_malformed_fields_with_line_and_message_id(field
 
 
 def test_telegram_export_keeps_well_formed_fields_and_unreadable_dates_unknown():
-    from datetime import UTC, datetime  # here, not at the top: other sections edit those
-
-    from statemedia.records import Reaction
-
     text = one_message_export(
         text=["a ", {"type": "bold", "text": "b"}],
         reactions=[{"type": "emoji", "count": 3, "emoji": "👍"}, {"type": "paid", "count": 0}],
@@ -621,8 +617,6 @@ def test_tme_html_keeps_counts_and_reactions_as_t_me_writes_them():
     outcome = build("page.html", html_message(views="953", extra=reactions))
     (post,) = outcome.posts
     assert (post.text, post.published_date) == ("Text", date(2024, 3, 7))
-    from statemedia.records import Reaction  # here, not at the top: other sections edit those
-
     assert post.views == 953
     assert post.reactions == (Reaction("👍", 1200), Reaction("🔥", 37))
 

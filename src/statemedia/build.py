@@ -105,20 +105,19 @@ def build_tables(
     root: Path,
     config: Config,
     previous: dict[str, str] | None = None,
-    workers: int | None = None,
     engine: Engine | None = None,
 ) -> BuildResult:
     """Run the whole pipeline over the seeds under `root`; `previous` pins released posts' splits.
 
-    The parse stage runs on `engine` (default: local, `workers` processes, by input size); the
-    result does not depend on either.
+    The parse stage runs on `engine` (default: local processes, as many as the input size calls
+    for); the result does not depend on it.
     """
     # The pipeline allocates millions of small acyclic objects; the cyclic garbage collector would
     # rescan them all again and again (the build ran superlinearly at 1M posts), and finds nothing.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build_tables(root, config, previous, workers, engine)
+        return _build_tables(root, config, previous, engine)
     finally:
         if was_enabled:
             gc.enable()
@@ -128,13 +127,12 @@ def _build_tables(
     root: Path,
     config: Config,
     previous: dict[str, str] | None,
-    workers: int | None,
     engine: Engine | None,
 ) -> BuildResult:
     watch = Stopwatch()
     files = load_inputs(root / config.build.seeds_dir, root, set(registry()))
     watch.lap("read")
-    outcome = parse_and_clean(files, workers, engine)
+    outcome = parse_and_clean(files, engine=engine)
     watch.lap("parse_clean")
     posts: dict[str, Post] = {}
     for post in outcome.posts:

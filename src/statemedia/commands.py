@@ -121,14 +121,7 @@ def run_build(
         check_build_target(out)  # before the work, and again before the swap
         _refuse_corrupted_releases(dataset_dir)
         with open_engine(engine, workers, scheduler) as runner:
-            local_default = engine == "local" and workers is None  # by input size, see stages.py
-            build = build_tables(
-                root,
-                config,
-                released_splits(dataset_dir),
-                workers,
-                None if local_default else runner,
-            )
+            build = build_tables(root, config, released_splits(dataset_dir), runner)
         with staged(out.parent, out.name) as staging:
             manifest = write_tables(
                 staging, build.tables, build.manifest, config.release, version=None

@@ -107,17 +107,17 @@ class DaskEngine:
 @contextlib.contextmanager
 def open_engine(
     engine: str = "local", workers: int | None = None, scheduler: str | None = None
-) -> Iterator[Engine]:
+) -> Iterator[Engine | None]:
     """The engine a build runs on, opened for the duration of the block.
 
-    local: `workers` processes (None: decided per stage by input size, see stages.py). dask: a
-    local cluster of `workers` worker processes (default: one per core), or the scheduler at
-    `scheduler`.
+    local: `workers` processes, or None when `workers` is None (each stage then decides by its
+    input size, see stages.py). dask: a local cluster of `workers` worker processes (default: one
+    per core), or the scheduler at `scheduler`.
     """
     if engine == "local":
         if scheduler:
             raise EngineError("--scheduler needs --engine dask")
-        yield LocalEngine(workers or 1)
+        yield LocalEngine(workers) if workers is not None else None
         return
     if engine != "dask":
         raise EngineError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")

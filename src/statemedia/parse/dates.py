@@ -12,12 +12,12 @@ no later stage could tell the right date.
 - Floor, per platform (`EARLIEST`): nothing is published on a platform before it existed. Telegram:
   2013-08-14, its public launch (channels came in 2015; the launch is the floor that can never be
   wrong). Web: 1991-08-06, the first public web page. A platform not listed takes the web floor.
-- Ceiling (`LATEST`): 2099-12-31 for every platform. The true ceiling is the time the file was
-  collected, which the seeds manifest does not record yet (no `collected_at`); the build's clock is
-  deliberately not used, so that a build never depends on the day it runs. With `collected_at` the
-  ceiling should become min(LATEST, collected_at).
+- Ceiling: the time the file was collected, where the seeds manifest declares its `collected_at`
+  (a post's `published_at` may not be later; a calendar date not more than a day later, for time
+  zones east of UTC), and in any case `LATEST`, 2099-12-31. The build's clock is deliberately not
+  used, so that a build never depends on the day it runs.
 - What is checked: every `stated` date (the scrape's own timestamps and date lines, checked once for
-  all formats in `statemedia.parse.checked`) and the TASS scraper header date, which anchors the
+  all formats in `statemedia.parse.Format.__call__`) and the TASS scraper header date, which anchors the
   year of the `inferred` dateline dates. Not checked: a date inferred from a post's own words (an
   anniversary formula, `read_anniversary_date`), which is what the text says and which no fix of
   the scrape could change.
