@@ -105,7 +105,23 @@ def test_publish_copies_the_results_and_records_the_pull(tmp_path, root, capsys)
     before = (labels / "publication.json").read_bytes()
     assert publish(root, folder) == 0
     assert (labels / "publication.json").read_bytes() == before
-    assert not list(labels.parent.glob(".labels.*"))  # no staging or set-aside folder left
+    # no staging or set-aside folder left; only the (empty) lock file stays, as the build's does
+    assert [p.name for p in labels.parent.glob(".labels.*")] == [".labels.lock"]
+
+
+def test_a_publish_waits_for_no_one_while_another_holds_the_lock(tmp_path, root, capsys) -> None:
+    from statemedia.release.lock import dataset_lock
+
+    folder = pulled(tmp_path, "pull1")
+    labels = root / "annotation" / "labels"
+    labels.parent.mkdir(parents=True)
+    capsys.readouterr()
+    with dataset_lock(labels, "annotate publish", activity="publish"):
+        assert publish(root, folder) == 6  # BusyError: refused at once, nothing written
+    err = capsys.readouterr().err
+    assert "another publish is running" in err and "annotate publish, pid" in err
+    assert not labels.exists()
+    assert publish(root, folder) == 0  # released when the holder is done
 
 
 def test_an_older_pull_never_replaces_a_newer_publication(tmp_path, root, capsys) -> None:
@@ -199,7 +215,7 @@ def test_a_failed_publish_leaves_the_old_publication_whole(
         publish(root, new)
     monkeypatch.undo()
     assert {p.name: p.read_bytes() for p in labels.iterdir()} == before
-    assert not list(labels.parent.glob(".labels.*"))
+    assert [p.name for p in labels.parent.glob(".labels.*")] == [".labels.lock"]
 
 
 # -- pull --out --------------------------------------------------------------------------------

@@ -11,21 +11,37 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from statemedia.config import CONFIG_FILE, BuildPaths, load_config
-from statemedia.errors import BadInputError, ConfigError, LabelStudioError, StatemediaError
+from statemedia.errors import BadInputError, ConfigError, StatemediaError
 from statemedia.fileio import read_json, read_text
 from statemedia.labeling import agreement as agreement_mod
 from statemedia.labeling import gold as gold_mod
+from statemedia.labeling.assignment import RULE as ASSIGNMENT_RULE
+from statemedia.labeling.assignment import Assignment, assign
+from statemedia.labeling.coders import (
+    FIRST_CODER_PORT,
+    Coder,
+    add_coders,
+    ensure_blind,
+    read_coders,
+    registry_path,
+    running,
+    wait_until_stopped,
+    write_coders,
+)
 from statemedia.labeling.export import (
+    PullResult,
     annotator_keys,
     assign_pseudonyms,
     convert_export,
+    foreign_annotators,
+    merge_results,
     parse_export,
     parse_predictions,
 )
@@ -34,6 +50,7 @@ from statemedia.labeling.files import (
     AGREEMENT_FILE,
     AGREEMENT_TABLE_FILE,
     ANNOTATIONS_FILE,
+    ASSIGNMENT_FILE,
     EXPORT_FILE,
     GOLD_FILE,
     PREDICTIONS_FILE,
@@ -41,6 +58,7 @@ from statemedia.labeling.files import (
     PROBLEMS_FILE,
     PSEUDONYM_FILE,
     PULL_FILE,
+    coder_export_file,
     dumps_json,
     dumps_records,
     read_records,
@@ -57,12 +75,18 @@ from statemedia.labeling.records import (
     next_pseudonyms,
     parse_row,
 )
-from statemedia.labeling.scheme import LABEL_CONFIG_PATH, load_scheme, render_label_config
+from statemedia.labeling.scheme import (
+    LABEL_CONFIG_PATH,
+    Scheme,
+    load_scheme,
+    render_label_config,
+)
 from statemedia.labeling.server import (
     CREDENTIALS_FILE,
     DEFAULT_HOST,
     DEFAULT_PORT,
     DEFAULT_STATE_DIR,
+    FIRST_START_ESTIMATE,
     LocalServer,
     load_credentials,
     resolve_token,
@@ -129,6 +153,29 @@ def _push(p: argparse.ArgumentParser) -> None:
         type=int,
         default=100,
         help="overlap_cohort_percentage: share of tasks coded by several annotators",
+    )
+
+
+def _mode(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--single-project",
+        action="store_true",
+        help=(
+            "use one shared project on --url even when coders are registered (not blind: "
+            "coders can read each other's labels; see README, Blind coding)"
+        ),
+    )
+
+
+def _coders(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=("add", "list"), help="register coders, or list them")
+    p.add_argument("emails", nargs="*", metavar="EMAIL", help="coders to add (their logins)")
+    p.add_argument(
+        "--first-port",
+        type=int,
+        default=FIRST_CODER_PORT,
+        help=f"port of the first coder's server; each next coder gets the next one "
+        f"(default {FIRST_CODER_PORT})",
     )
 
 
@@ -207,15 +254,32 @@ def add_annotate_parser(subparsers: Any) -> argparse.ArgumentParser:
     # name, help, handler, option groups (every command also takes --scheme and --state-dir)
     commands: tuple[tuple[str, str, Handler, tuple[Options, ...]], ...] = (
         ("config", "print, write or check annotation/label_config.xml", cmd_config, (_config,)),
+        (
+            "coders",
+            "register blind coders: a Label Studio server, login and pseudonym each",
+            cmd_coders,
+            (_coders,),
+        ),
         ("serve", "run a local Label Studio until Ctrl-C", cmd_serve, (_server,)),
-        ("up", "serve, push the newest release, keep running", cmd_up, (_server, _push, _project)),
+        (
+            "up",
+            "serve (every coder's server, once coders are added), push the newest release, "
+            "keep running",
+            cmd_up,
+            (_server, _push, _project, _mode),
+        ),
         (
             "push",
             "import release posts as tasks (idempotent by post_id)",
             cmd_push,
-            (_remote, _push),
+            (_remote, _push, _mode),
         ),
-        ("pull", "export annotations into tidy, validated rows", cmd_pull, (_remote, _pull)),
+        (
+            "pull",
+            "export annotations into tidy, validated rows",
+            cmd_pull,
+            (_remote, _pull, _mode),
+        ),
         (
             "agreement",
             "Krippendorff's alpha per field, with bootstrap CI",
@@ -326,8 +390,75 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return server.wait()
 
 
+def _blind(args: argparse.Namespace) -> list[Coder]:
+    """The registered coders when this command works blind; [] for the single-project mode."""
+    if getattr(args, "single_project", False):
+        return []
+    coders = read_coders(args.state_dir)
+    if coders:
+        ensure_blind(coders, args.state_dir)
+    return coders
+
+
+def cmd_coders(args: argparse.Namespace) -> int:
+    """`coders add EMAIL...`: register coders (pseudonym, port, login); `coders list`: show them."""
+    coders = read_coders(args.state_dir)
+    if args.action == "add":
+        if not args.emails:
+            raise ConfigError("`annotate coders add` needs one or more EMAIL arguments")
+        private_path = args.state_dir / PSEUDONYM_FILE
+        coders, private, added = add_coders(
+            coders, args.emails, _load_private_map(private_path), args.first_port
+        )
+        # The registry first: a crash between the two writes leaves a coder without an entry in
+        # the pseudonym map, which the next `coders add` repairs, never two pseudonyms for one.
+        write_coders(args.state_dir, coders)
+        write_atomic(private_path, dumps_json(private.to_dict()), mode=0o600)
+        print(
+            f"added {len(added)} coder(s); {len(coders)} registered in {registry_path(args.state_dir)}"
+        )
+    elif args.emails:
+        raise ConfigError("`annotate coders list` takes no EMAIL arguments")
+    for coder in coders:
+        print(f"  {coder.pseudonym}  {coder.email}  {coder.url()}")
+    if len(coders) < 2:
+        print("  blind coding needs two coders or more: `statemedia annotate coders add EMAIL`")
+    elif args.action == "add":
+        print(
+            "next: `statemedia annotate up` starts one Label Studio per coder and gives each "
+            f"their tasks; logins and passwords are in {registry_path(args.state_dir)} (mode "
+            "0600): hand each coder only their own"
+        )
+    return 0
+
+
+def _start_coders(args: argparse.Namespace, coders: list[Coder]) -> Any:
+    """A context manager running every coder's server, with progress lines while they start."""
+    first = [c.pseudonym for c in coders if c.server(args.state_dir).first_start]
+    print(
+        f"starting {len(coders)} Label Studio servers, one per coder (blind coding)"
+        + (
+            f"; first start for {', '.join(first)}: each builds its database, "
+            f"{FIRST_START_ESTIMATE}"
+            if first
+            else ""
+        ),
+        flush=True,
+    )
+    return running(coders, args.state_dir, progress=lambda line: print(line, flush=True))
+
+
 def cmd_up(args: argparse.Namespace) -> int:
-    """Run a local Label Studio, push the chosen release into it, show the codebook, keep running."""
+    """Run Label Studio (the lead's server, or one per registered coder), push the chosen release
+    into it, show the codebook, keep running until Ctrl-C."""
+    coders = _blind(args)
+    if coders:
+        with _start_coders(args, coders) as servers:
+            cmd_push(args)
+            for coder in coders:
+                print(f"  {coder.pseudonym}: {coder.url()}  login {coder.email}")
+            print(f"  passwords: {registry_path(args.state_dir)}; stop all with Ctrl-C")
+            return wait_until_stopped(servers)
     server = _start_local(args)
     try:
         args.url, args.token = server.url, server.credentials.token
@@ -338,46 +469,56 @@ def cmd_up(args: argparse.Namespace) -> int:
     return server.wait()
 
 
-def _show_codebook(args: argparse.Namespace) -> None:
+def _show_codebook(args: argparse.Namespace, gateway: LabelStudioGateway, project_id: int) -> None:
     """Set the project's instructions (shown before labeling) from annotation/GUIDELINES.md."""
     from statemedia.labeling.instructions import GUIDELINES_REPO_PATH, load_instructions
 
     homepage = load_config(_root(args) / CONFIG_FILE).project.homepage
     html = load_instructions(homepage, _root(args) / GUIDELINES_REPO_PATH)
-    gateway = _gateway(args)
-    project = gateway.find_project(args.project)
-    if project is None:  # push has just created it
-        raise LabelStudioError(f"{gateway.url}: project {args.project!r} vanished after push")
-    state = gateway.ensure_instructions(project.id, html)
+    state = gateway.ensure_instructions(project_id, html)
     what = {
         "set": "set",
         "updated": "were stale: updated",
         "current": "are up to date",
     }[state]
     print(
-        f"project {project.id}: instructions (the codebook's definitions and decision rules from "
+        f"project {project_id}: instructions (the codebook's definitions and decision rules from "
         f"{GUIDELINES_REPO_PATH}, shown before labeling) {what}"
     )
 
 
-def _gateway(args: argparse.Namespace) -> LabelStudioGateway:
+def _gateway(args: argparse.Namespace, coder: Coder | None = None) -> LabelStudioGateway:
+    """The server of `coder`, else the one of --url / --token; checked at once."""
     # Imported here: the Label Studio SDK takes seconds to import, and only these commands use it.
     from statemedia.labeling.gateway import LabelStudioGateway
 
-    gateway = LabelStudioGateway(resolve_url(args.url), resolve_token(args.token, args.state_dir))
+    if coder is not None:
+        gateway = LabelStudioGateway(coder.url(), coder.token)
+    else:
+        gateway = LabelStudioGateway(
+            resolve_url(args.url), resolve_token(args.token, args.state_dir)
+        )
     gateway.whoami()  # fail early and clearly on a wrong URL or token
     return gateway
 
 
+def _read_assignment(state_dir: Path) -> Assignment | None:
+    path = state_dir / ASSIGNMENT_FILE
+    if not path.is_file():
+        return None
+    return parse_row(read_json(path, ConfigError), Assignment.from_dict, str(path), ConfigError)
+
+
 def cmd_push(args: argparse.Namespace) -> int:
-    """Import release posts as tasks (posts already in the project, by post_id, are skipped), and
-    set the project's instructions from the codebook."""
+    """Import release posts as tasks (posts already in a project, by post_id, are skipped), and
+    set the instructions from the codebook; blind coding: into each coder's own server."""
     if args.annotators_per_task < 2:
         raise ConfigError("--annotators-per-task must be at least 2 (agreement needs overlap)")
     if not 0 <= args.overlap <= 100:
         raise ConfigError("--overlap is a percentage between 0 and 100")
     if args.sample is not None and args.sample < 1:
         raise ConfigError("--sample must be positive")
+    coders = _blind(args)  # a blind push with one coder is refused before anything is read
     scheme = load_scheme(args.scheme)
     dataset_dir = _dataset_dir(args)
     version = resolve_release(dataset_dir, args.release)
@@ -387,25 +528,64 @@ def cmd_push(args: argparse.Namespace) -> int:
     tasks = build_tasks(
         rows, version, args.split, args.sample, args.seed, include_teasers=args.include_teasers
     )
-    gateway = _gateway(args)
-    project_id, created = gateway.ensure_project(
-        args.project,
-        render_label_config(scheme),
-        maximum_annotations=args.annotators_per_task,
-        overlap_cohort_percentage=args.overlap,
-        description=(
-            f"statemedia label scheme {scheme.version}; codebook annotation/GUIDELINES.md. "
-            "Tasks keyed by post_id."
-        ),
+    description = (
+        f"statemedia label scheme {scheme.version}; codebook annotation/GUIDELINES.md. "
+        "Tasks keyed by post_id."
     )
-    todo = new_tasks(tasks, gateway.existing_post_ids(project_id))
-    imported = gateway.import_tasks(project_id, todo)
+    selected = f"release {version} split {args.split}: {len(rows)} rows, {len(tasks)} selected"
+    if not coders:
+        gateway = _gateway(args)
+        project_id, created = gateway.ensure_project(
+            args.project,
+            render_label_config(scheme),
+            maximum_annotations=args.annotators_per_task,
+            overlap_cohort_percentage=args.overlap,
+            description=description,
+        )
+        todo = new_tasks(tasks, gateway.existing_post_ids(project_id))
+        imported = gateway.import_tasks(project_id, todo)
+        print(
+            f"{selected}, {len(tasks) - len(todo)} already in project, {len(imported)} imported "
+            f"into {'new' if created else 'existing'} project {project_id} ({args.project!r})"
+        )
+        _show_codebook(args, gateway, project_id)  # on every push: stale instructions updated
+        return 0
+
+    design = assign(
+        tasks,
+        [c.pseudonym for c in coders],
+        args.overlap,
+        args.seed,
+        _read_assignment(args.state_dir),
+    )
+    # Written before any import: a push that fails half-way is re-run with the same design.
+    write_atomic(args.state_dir / ASSIGNMENT_FILE, dumps_json(design.to_dict()))
+    reliability = sum(a.reliability for a in design.posts)
     print(
-        f"release {version} split {args.split}: {len(rows)} rows, {len(tasks)} selected, "
-        f"{len(tasks) - len(todo)} already in project, {len(imported)} imported "
-        f"into {'new' if created else 'existing'} project {project_id} ({args.project!r})"
+        f"{selected}; design {ASSIGNMENT_RULE}: {reliability} of {len(design.posts)} posts in the "
+        f"reliability sample (every coder; {args.overlap}% of each source x month stratum), the "
+        f"rest coded once; written to {args.state_dir / ASSIGNMENT_FILE}"
     )
-    _show_codebook(args)  # on every push: an existing project's stale instructions are updated
+    for coder in coders:
+        gateway = _gateway(args, coder)
+        # Each coder codes a task once, in their own project: overlap comes from the design.
+        project_id, created = gateway.ensure_project(
+            args.project,
+            render_label_config(scheme),
+            maximum_annotations=1,
+            overlap_cohort_percentage=100,
+            description=description,
+        )
+        mine = design.for_coder(coder.pseudonym)
+        todo = new_tasks(
+            [t for t in tasks if t.post_id in mine], gateway.existing_post_ids(project_id)
+        )
+        imported = gateway.import_tasks(project_id, todo)
+        print(
+            f"{coder.pseudonym} ({gateway.url}): {len(imported)} tasks imported into "
+            f"{'new' if created else 'existing'} project {project_id}; {len(mine)} assigned"
+        )
+        _show_codebook(args, gateway, project_id)
     return 0
 
 
@@ -416,16 +596,20 @@ def _load_private_map(path: Path) -> AnnotatorMap:
     return parse_row(data, AnnotatorMap.from_dict, f"{path}: pseudonym map", ConfigError)
 
 
-def cmd_pull(args: argparse.Namespace) -> int:
-    """Export annotations; write the raw export, tidy rows, problems and machine rows to --out."""
-    from statemedia.labeling.publication import check_pull_out, write_folder
+@dataclass(frozen=True, slots=True)
+class _Pulled:
+    """What a pull read: rows, the verbatim files to keep, where it came from."""
 
-    out: Path = args.out
-    check_pull_out(out, args.replace)  # before any server is asked anything
-    scheme = load_scheme(args.scheme)
-    private_path = args.state_dir / PSEUDONYM_FILE
-    private = _load_private_map(private_path)
-    source: dict[str, str | int]
+    result: PullResult
+    raw: dict[str, str | bytes]  # pull folder file name -> verbatim content
+    export_sha256: str
+    source: dict[str, Any]
+    private: AnnotatorMap
+
+
+def _pull_single(args: argparse.Namespace, scheme: Scheme, private: AnnotatorMap) -> _Pulled:
+    """One export (a saved file, or one project on --url) into rows."""
+    source: dict[str, Any]
     if args.export is not None:
         # Kept byte for byte (export.json, export_sha256): UTF-8 text re-encodes to the same bytes.
         raw = read_text(args.export, BadInputError).encode("utf-8")
@@ -447,7 +631,6 @@ def cmd_pull(args: argparse.Namespace) -> int:
         emails = {str(user.id): user.email for user in gateway.users() if user.email}
         private = replace(private, ls_users={**private.ls_users, **emails})
         source = {"url": gateway.url, "project_id": project.id, "project_title": args.project}
-
     predictions = parse_predictions(raw_predictions, source=f"{where} predictions")
     emails_by_id = private.emails()
     private = replace(
@@ -455,30 +638,105 @@ def cmd_pull(args: argparse.Namespace) -> int:
         pseudonyms=assign_pseudonyms(annotator_keys(tasks, emails_by_id), private.pseudonyms),
     )
     result = convert_export(tasks, scheme, private.pseudonyms, emails_by_id, predictions)
+    files: dict[str, str | bytes] = {
+        EXPORT_FILE: raw,
+        PREDICTIONS_RAW_FILE: dumps_json(raw_predictions),
+    }
+    return _Pulled(result, files, sha256(raw).hexdigest(), source, private)
 
+
+def _pull_blind(
+    args: argparse.Namespace, scheme: Scheme, private: AnnotatorMap, coders: list[Coder]
+) -> _Pulled:
+    """Every coder's project, each from their own server, into one table of rows."""
+    results: list[PullResult] = []
+    files: dict[str, str | bytes] = {}
+    projects: list[dict[str, Any]] = []
+    raw_predictions: dict[str, Any] = {}
+    for coder in coders:
+        gateway = _gateway(args, coder)
+        project = gateway.find_project(args.project)
+        if project is None:
+            raise BadInputError(
+                f"{gateway.url} ({coder.pseudonym}): no project titled {args.project!r}; run "
+                "`statemedia annotate push` first"
+            )
+        where = f"{gateway.url} ({coder.pseudonym}) project {project.id}"
+        raw = gateway.export_json(project.id)
+        tasks = parse_export(raw, source=where)
+        me = gateway.whoami()
+        foreign = foreign_annotators(tasks, me.id)
+        if foreign:
+            raise BadInputError(
+                f"{where}: has annotations by Label Studio user(s) {foreign}, not only by the "
+                f"coder {coder.pseudonym} (user {me.id}); a coder's server must hold their work "
+                "alone: find out who else logged in there before using these labels"
+            )
+        listed = gateway.predictions(project.id)
+        predictions = parse_predictions(listed, source=f"{where} predictions")
+        emails = {me.id: coder.email}  # user ids repeat across servers: map one server at a time
+        results.append(convert_export(tasks, scheme, private.pseudonyms, emails, predictions))
+        files[coder_export_file(coder.pseudonym)] = raw
+        raw_predictions[coder.pseudonym] = listed
+        projects.append(
+            {
+                "annotator": coder.pseudonym,
+                "url": gateway.url,
+                "project_id": project.id,
+                "export_sha256": sha256(raw).hexdigest(),
+            }
+        )
+    files[PREDICTIONS_RAW_FILE] = dumps_json(raw_predictions)
+    design = args.state_dir / ASSIGNMENT_FILE
+    if design.is_file():
+        files[ASSIGNMENT_FILE] = design.read_bytes()
+    # One digest for the pull (publish orders and identifies pulls by it): over the per-coder ones.
+    combined = "".join(f"{p['annotator']} {p['export_sha256']}\n" for p in projects)
+    source = {"mode": "blind", "project_title": args.project, "coders": projects}
+    return _Pulled(
+        merge_results(results), files, sha256(combined.encode()).hexdigest(), source, private
+    )
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    """Export annotations; write the raw export(s), tidy rows, problems and machine rows to --out."""
+    from statemedia.labeling.publication import check_pull_out, write_folder
+
+    out: Path = args.out
+    check_pull_out(out, args.replace)  # before any server is asked anything
+    scheme = load_scheme(args.scheme)
+    private_path = args.state_dir / PSEUDONYM_FILE
+    private = _load_private_map(private_path)
+    coders = [] if args.export is not None else _blind(args)
+    if coders:
+        pulled = _pull_blind(args, scheme, private, coders)
+    else:
+        pulled = _pull_single(args, scheme, private)
+    result = pulled.result
     summary = {
-        **source,
+        **pulled.source,
         # Orders publications (`annotate publish` refuses an older pull): microseconds, so two
         # pulls in the same second still differ.
         "pulled_at": datetime.now(UTC).isoformat(timespec="microseconds"),
-        "export_sha256": sha256(raw).hexdigest(),
+        "export_sha256": pulled.export_sha256,
         "scheme_version": scheme.version,
         "counts": result.counts,
     }
     # Everything is computed; only now touch the disk: the folder is staged, then renamed in whole.
     outputs: dict[str, str | bytes] = {
-        EXPORT_FILE: raw,  # verbatim, as the server sent it
-        PREDICTIONS_RAW_FILE: dumps_json(raw_predictions),
+        **pulled.raw,  # verbatim, as the server(s) sent it
         ANNOTATIONS_FILE: dumps_records(result.annotations),
         PROBLEMS_FILE: dumps_records(result.problems),
         PREDICTIONS_FILE: dumps_records(result.predictions),
         PULL_FILE: dumps_json(summary),
     }
     write_folder(out, outputs)
-    write_atomic(private_path, dumps_json(private.to_dict()), mode=0o600)
+    write_atomic(private_path, dumps_json(pulled.private.to_dict()), mode=0o600)
     c = result.counts
     print(
-        f"pulled {c['tasks']} tasks: {c['annotations_seen']} annotations, {c['kept']} kept, "
+        f"pulled {c['tasks']} tasks"
+        + (f" from {len(coders)} coders' servers" if coders else "")
+        + f": {c['annotations_seen']} annotations, {c['kept']} kept, "
         f"{c['problems']} with problems (see {out / PROBLEMS_FILE}), "
         f"{c['predictions']} machine predictions kept apart; wrote {out}"
     )

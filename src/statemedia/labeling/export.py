@@ -221,11 +221,8 @@ def convert_export(
             latest[key] = newer
         else:
             latest[key] = (row, ann)
-    rows = sorted(
-        (pair[0] for pair in latest.values()),
-        key=lambda r: (r.post_id, r.annotator, r.audit.annotation_id or 0),
-    )
-    problems.sort(key=lambda p: (str(p.post_id), p.audit.annotation_id or 0))
+    rows = sorted((pair[0] for pair in latest.values()), key=_row_order)
+    problems.sort(key=_problem_order)
     counts["kept"] = len(rows)
     counts["problems"] = len(problems)
     for problem in problems:
@@ -260,5 +257,40 @@ def prediction_rows(
                 scheme_version=scheme.version,
             )
         )
-    rows.sort(key=lambda r: (str(r.post_id), r.ls_prediction_id or 0))
+    rows.sort(key=_prediction_order)
     return rows
+
+
+def _row_order(row: Annotation) -> tuple[str, str, int]:
+    return (row.post_id, row.annotator, row.audit.annotation_id or 0)
+
+
+def _problem_order(problem: Problem) -> tuple[str, int, str]:
+    # the annotator last: in blind coding, annotation ids repeat across the coders' servers
+    return (str(problem.post_id), problem.audit.annotation_id or 0, problem.annotator)
+
+
+def _prediction_order(row: Prediction) -> tuple[str, int]:
+    return (str(row.post_id), row.ls_prediction_id or 0)
+
+
+def merge_results(results: Sequence[PullResult]) -> PullResult:
+    """One result from several exports (blind coding: one project per coder, each converted with
+    its coder's pseudonym), ordered as `convert_export` orders one; counts are summed."""
+    counts: dict[str, int] = {}
+    for result in results:
+        for name, value in result.counts.items():
+            counts[name] = counts.get(name, 0) + value
+    return PullResult(
+        annotations=sorted((r for res in results for r in res.annotations), key=_row_order),
+        problems=sorted((p for res in results for p in res.problems), key=_problem_order),
+        predictions=sorted((p for res in results for p in res.predictions), key=_prediction_order),
+        counts=counts,
+    )
+
+
+def foreign_annotators(tasks: Sequence[ExportTask], user_id: int) -> list[int | None]:
+    """Users other than `user_id` with annotations in an export (a coder's own server must have
+    none: anyone else there means the coding was not blind)."""
+    found = {ann.user_id for task in tasks for ann in task.annotations if ann.user_id != user_id}
+    return sorted(found, key=lambda uid: -1 if uid is None else uid)

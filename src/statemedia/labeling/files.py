@@ -10,6 +10,7 @@ Rows are parsed into records once, by `read_records`, and written from records o
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -23,6 +24,8 @@ __all__ = [
     "AGREEMENT_FILE",
     "AGREEMENT_TABLE_FILE",
     "ANNOTATIONS_FILE",
+    "ASSIGNMENT_FILE",
+    "CODER_EXPORT",
     "EXPORT_FILE",
     "GOLD_FILE",
     "PREDICTIONS_FILE",
@@ -31,6 +34,7 @@ __all__ = [
     "PSEUDONYM_FILE",
     "PUBLICATION_FILE",
     "PULL_FILE",
+    "coder_export_file",
     "dumps_json",
     "dumps_jsonl",
     "dumps_records",
@@ -46,6 +50,10 @@ ANNOTATIONS_FILE = "annotations.jsonl"  # records.Annotation, one per line
 PROBLEMS_FILE = "problems.jsonl"  # records.Problem
 PREDICTIONS_FILE = "predictions.jsonl"  # records.Prediction
 PULL_FILE = "pull.json"  # where from, when, the export's hash and the counts
+# Blind coding (labeling.coders): one verbatim export per coder's server instead of export.json,
+# and the design (labeling.assignment), copied from the state folder where `push` writes it.
+CODER_EXPORT = re.compile(r"export\.annotator_\d+\.json")
+ASSIGNMENT_FILE = "assignment.json"
 # What `annotate agreement` and `annotate gold` write next to annotations.jsonl.
 AGREEMENT_FILE = "agreement.json"
 AGREEMENT_TABLE_FILE = "agreement.md"
@@ -57,6 +65,11 @@ PUBLICATION_FILE = "publication.json"  # the pull it came from and the sha256 of
 PSEUDONYM_FILE = "annotators.json"
 
 R = TypeVar("R")
+
+
+def coder_export_file(pseudonym: str) -> str:
+    """The pull folder's name for one coder's verbatim export (matches CODER_EXPORT)."""
+    return f"export.{pseudonym}.json"
 
 
 class Row(Protocol):

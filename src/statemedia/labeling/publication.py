@@ -36,6 +36,8 @@ from statemedia.labeling.files import (
     AGREEMENT_FILE,
     AGREEMENT_TABLE_FILE,
     ANNOTATIONS_FILE,
+    ASSIGNMENT_FILE,
+    CODER_EXPORT,
     EXPORT_FILE,
     GOLD_FILE,
     PREDICTIONS_FILE,
@@ -47,11 +49,13 @@ from statemedia.labeling.files import (
     read_records,
 )
 from statemedia.labeling.records import Annotation, GoldLabel
+from statemedia.release.lock import dataset_lock
 from statemedia.release.staging import staged, swap_folder
 
 FORMAT = "statemedia-labels-publication@1"
 PULL_OUTPUTS = (
     EXPORT_FILE,
+    ASSIGNMENT_FILE,
     PREDICTIONS_RAW_FILE,
     ANNOTATIONS_FILE,
     PROBLEMS_FILE,
@@ -62,7 +66,7 @@ PULL_OUTPUTS = (
 DERIVED_OUTPUTS = (AGREEMENT_FILE, AGREEMENT_TABLE_FILE, GOLD_FILE, ADJUDICATION_FILE)
 # What a publication copies (the raw export stays in the pull folder: it names the coders).
 PUBLISHED_REQUIRED = (ANNOTATIONS_FILE, GOLD_FILE, AGREEMENT_FILE, AGREEMENT_TABLE_FILE)
-PUBLISHED_OPTIONAL = (ADJUDICATION_FILE,)
+PUBLISHED_OPTIONAL = (ADJUDICATION_FILE, ASSIGNMENT_FILE)
 _MAKES = {
     ANNOTATIONS_FILE: "annotate pull --out",
     GOLD_FILE: "annotate gold --in",
@@ -93,7 +97,11 @@ def check_pull_out(out: Path, replace: bool) -> None:
             "are removed with it)"
         )
     ours = set(PULL_OUTPUTS) | set(DERIVED_OUTPUTS)
-    foreign = [name for name in present if name not in ours or not (out / name).is_file()]
+    foreign = [
+        name
+        for name in present
+        if not (name in ours or CODER_EXPORT.fullmatch(name)) or not (out / name).is_file()
+    ]
     if foreign:
         raise OverwriteError(
             f"{out}: holds {_listing(foreign)}, which no `annotate` command writes there; "
@@ -281,6 +289,9 @@ def plan_publication(pull_dir: Path) -> tuple[Publication, dict[str, bytes]]:
 def publish(pull_dir: Path, labels_dir: Path) -> Publication:
     """Copy a pull folder's results into `labels_dir` as one unit, unless it holds a newer pull."""
     publication, contents = plan_publication(pull_dir)
-    check_newer(read_publication(labels_dir), publication, labels_dir)
-    write_folder(labels_dir, {**contents, PUBLICATION_FILE: dumps_json(publication.to_dict())})
+    labels_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Locked from the newer-check to the swap: two publishes at once cannot both pass the check.
+    with dataset_lock(labels_dir, "annotate publish", activity="publish"):
+        check_newer(read_publication(labels_dir), publication, labels_dir)
+        write_folder(labels_dir, {**contents, PUBLICATION_FILE: dumps_json(publication.to_dict())})
     return publication

@@ -20,8 +20,8 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from contextlib import closing
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -224,6 +224,26 @@ class StartupWatch:
         return "loading Label Studio (Python and Django start-up)"
 
 
+@contextmanager
+def stop_signals_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP raise KeyboardInterrupt as Ctrl-C does.
+
+    A server runs in its own session (so `stop()` can end its whole group), which means a signal
+    to us does not reach it: every usual stop signal must become our cue to stop it, or it would
+    be orphaned."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    stop_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, interrupt) for sig in stop_signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 class LocalServer:
     """A label-studio child process; use as a context manager or call start()/stop()."""
 
@@ -385,22 +405,12 @@ class LocalServer:
         exits by itself, raise LabelStudioError saying how, with its log's last lines."""
         if self.process is None:
             return 0
-
-        def interrupt(signum: int, frame: object) -> None:
-            raise KeyboardInterrupt
-
-        # The server runs in its own session (so stop() can end its whole group), which means a
-        # signal to us does not reach it: forward every usual stop signal, or it would be orphaned.
-        stop_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-        previous = {sig: signal.signal(sig, interrupt) for sig in stop_signals}
         try:
-            code = self.process.wait()
+            with stop_signals_interrupt():
+                code = self.process.wait()
         except KeyboardInterrupt:
             self.stop()
             return 0
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
         # Not asked to stop: a bare exit status (`make` shows -15 as "Error 241") explains nothing.
         self.stop()
         raise LabelStudioError(self.exit_message(code, "while running", since=self._log_offset))

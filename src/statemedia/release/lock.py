@@ -23,8 +23,11 @@ def lock_path(dataset_dir: Path) -> Path:
 
 
 @contextmanager
-def dataset_lock(dataset_dir: Path, purpose: str) -> Iterator[None]:
-    """Hold the dataset folder's lock for the block; fail at once if another run holds it."""
+def dataset_lock(
+    dataset_dir: Path, purpose: str, activity: str = "build or release"
+) -> Iterator[None]:
+    """Hold the folder's lock for the block; fail at once if another run holds it. (Also the
+    labels folder's lock, for `annotate publish`, with `activity` naming what runs there.)"""
     path = lock_path(dataset_dir)
     handle = path.open("a+", encoding="utf-8")
     try:
@@ -34,7 +37,7 @@ def dataset_lock(dataset_dir: Path, purpose: str) -> Iterator[None]:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             raise BusyError(
-                f"{dataset_dir}: another build or release is running ({holder}); wait for it to "
+                f"{dataset_dir}: another {activity} is running ({holder}); wait for it to "
                 "finish and run again"
             ) from err
         handle.seek(0)
