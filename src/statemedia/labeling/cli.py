@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -432,7 +433,9 @@ def cmd_coders(args: argparse.Namespace) -> int:
     return 0
 
 
-def _start_coders(args: argparse.Namespace, coders: list[Coder]) -> Any:
+def _start_coders(
+    args: argparse.Namespace, coders: list[Coder]
+) -> AbstractContextManager[list[LocalServer]]:
     """A context manager running every coder's server, with progress lines while they start."""
     first = [c.pseudonym for c in coders if c.server(args.state_dir).first_start]
     print(
@@ -735,7 +738,11 @@ def cmd_pull(args: argparse.Namespace) -> int:
     c = result.counts
     print(
         f"pulled {c['tasks']} tasks"
-        + (f" from {len(coders)} coders' servers" if coders else "")
+        + (
+            f" from {len(coders)} coders' servers (a reliability-sample post is a task on each)"
+            if coders
+            else ""
+        )
         + f": {c['annotations_seen']} annotations, {c['kept']} kept, "
         f"{c['problems']} with problems (see {out / PROBLEMS_FILE}), "
         f"{c['predictions']} machine predictions kept apart; wrote {out}"
