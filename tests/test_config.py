@@ -89,7 +89,9 @@ def test_a_missing_table_is_named(tmp_path: Path) -> None:
     path.write_text(text[: text.index("[dedup]")], encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_config(path)
-    assert str(err.value) == f"{path}: missing table(s) [dedup], [split], [release]"
+    assert str(err.value) == (
+        f"{path}: missing table(s) [dedup], [split], [release], [language], [translations]"
+    )
 
 
 @pytest.mark.parametrize(

@@ -96,6 +96,8 @@ def expected_value(field: dict[str, Any], row: dict[str, Any]) -> Any:
     if not subs:
         return value
     names = [s["name"] for s in subs]
+    if value is None:  # a null struct (no translation group): mlcroissant gives null sub-fields
+        return {n: None for n in names}
     if field.get("repeated"):
         return [{n: item[n] for n in names} for item in value]
     return {n: value[n] for n in names}

@@ -636,7 +636,12 @@ def test_strip_control_chars_removes_control_characters_that_are_not_whitespace(
 def _cleaned(draft: Draft):
     provenance = Provenance("seeds/x.txt", "0" * 64, 1, 1, 0, 1, 0, 1, "fixture")
     return clean_draft(
-        draft, post_id="p", provenance=provenance, source="tass", platform="web", language="en"
+        draft,
+        post_id="p",
+        provenance=provenance,
+        source="tass",
+        platform="web",
+        declared_language="en",
     )
 
 

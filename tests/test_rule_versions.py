@@ -16,8 +16,13 @@ formats that `fixtures/rules/corpus.toml` lists. What each fingerprint covers:
 - `dedup` (`DEDUP_VERSION`): `normalise_for_key` and `deduplicate`, with the `[dedup]` values of
   statemedia.toml, over `fixtures/rules/dedup_corpus.jsonl` (near-duplicates, emoji variation
   selectors, keycaps, combining marks, boilerplate) and windows of the raw seeds;
-- `split` (`SPLIT_VERSION`): `assign_splits`, with the `[split]` values, over fixed cluster ids,
-  with and without released splits.
+- `split` (`SPLIT_VERSION`): `assign_splits` and `assign_group_splits`, with the `[split]` values,
+  over fixed cluster ids, with and without translation groups and released splits;
+- `language` (`LANGUAGE_VERSION`): `identify`, with the `[language]` values, on every corpus
+  window's text and on each of its lines.
+- `translation` (`TRANSLATION_VERSION`): `link_translations`, with the `[translations]` values,
+  over the hand-written gold and held-out sets of `fixtures/translations/` (groups, pair evidence
+  and counts).
 No rule's corpus is another rule's output, so a failure names the rule that changed.
 
 Re-pinning. A version with no pin yet (after a bump, or a new parser) is pinned by
@@ -26,7 +31,7 @@ Re-pinning. A version with no pin yet (after a bump, or a new parser) is pinned 
 
 which adds pins for unpinned versions only and never overwrites one: a pinned version's behaviour is
 what the releases built with it did. Pins of older versions stay, as history. If the corpus itself
-changes (a fixture added or edited) or a `[dedup]` / `[split]` value in statemedia.toml does, the
+changes (a fixture added or edited) or a `[dedup]`, `[split]`, `[language]` or `[translations]` value in statemedia.toml does, the
 fingerprints change while no rule did: delete the affected entries from the JSON by hand, in the
 same commit, and re-pin; the diff shows it. To see what changed, `STATEMEDIA_FINGERPRINT_DUMP=<dir>`
 writes each rule's canonical output to `<dir>/<version>.json`: run it before and after, and diff.
@@ -49,7 +54,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from statemedia import clean, dedup, split
+from statemedia import clean, dedup, language, split, translations
 from statemedia.config import CONFIG_FILE, load_config
 from statemedia.errors import BadInputError, ConfigError
 from statemedia.fileio import read_toml, write_atomic
@@ -57,6 +62,7 @@ from statemedia.inputs import decode, load_inputs, read_manifest
 from statemedia.parse import FileContext, is_blank, registry, split_lines, tass
 from statemedia.records import Draft, Provenance
 from statemedia.vocab import LineCategory, RecordKind
+from statemedia_bench.translations import read_posts as read_translation_posts
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -242,9 +248,32 @@ def clean_output() -> list[Any]:
                         provenance=provenance,
                         source=file.source,
                         platform=file.platform,
-                        language="en",
+                        declared_language="en",
                     )
                 )
+    return out
+
+
+def language_output() -> list[Any]:
+    """`language.identify`, with the `[language]` values of statemedia.toml, on every corpus
+    window's text (and on each whole line of it, short ones included)."""
+    config = load_config(REPO / CONFIG_FILE).language
+    out = []
+    for file in corpus():
+        for _, window in windows(file):
+            texts = ["\n".join(line.text for line in window), *(line.text for line in window)]
+            out.append([language.identify(language.detector_text(None, t), config) for t in texts])
+    return out
+
+
+def translation_output() -> list[Any]:
+    """`link_translations`, with the `[translations]` values, over both translation gold sets."""
+    config = load_config(REPO / CONFIG_FILE).translations
+    folder = REPO / "tests" / "fixtures" / "translations"
+    out = []
+    for path in (folder / "posts.jsonl", folder / "heldout" / "posts.jsonl"):
+        result = translations.link_translations(read_translation_posts(path), config)
+        out.append([result.groups, result.counts])
     return out
 
 
@@ -290,9 +319,16 @@ def split_output() -> dict[str, Any]:
         "cluster-011": "train",
         "not-in-any-cluster": "test",
     }
+    # Translation groups (split@2): each group joins three consecutive clusters.
+    groups = {
+        f"tr-{k:03d}": [f"cluster-{k:03d}", f"cluster-{k + 1:03d}", f"cluster-{k + 2:03d}"]
+        for k in range(0, 399, 3)
+    }
     return {
         "fresh": split.assign_splits(clusters, config),
         "released": split.assign_splits(clusters, config, previous),
+        "grouped": split.assign_group_splits(clusters, groups, config),
+        "grouped_released": split.assign_group_splits(clusters, groups, config, previous),
     }
 
 
@@ -339,6 +375,20 @@ RULES: dict[str, Rule] = {
         bump=lambda v: f'bump SPLIT_VERSION in src/statemedia/split.py to "{next_version(v)}"',
         version=lambda: split.SPLIT_VERSION,
         output=split_output,
+    ),
+    "language": Rule(
+        bump=lambda v: (
+            f'bump LANGUAGE_VERSION in src/statemedia/language.py to "{next_version(v)}"'
+        ),
+        version=lambda: language.LANGUAGE_VERSION,
+        output=language_output,
+    ),
+    "translation": Rule(
+        bump=lambda v: (
+            f'bump TRANSLATION_VERSION in src/statemedia/translations.py to "{next_version(v)}"'
+        ),
+        version=lambda: translations.TRANSLATION_VERSION,
+        output=translation_output,
     ),
 }
 

@@ -1,4 +1,4 @@
-"""The pipeline's main: seeds -> parse -> clean -> dedup -> split -> release tables and manifest.
+"""The pipeline's main: seeds -> parse -> clean -> language -> dedup -> split -> release tables.
 
 `build_tables` is the whole pipeline without writing: it returns the Arrow tables and the typed
 `Manifest` (without file entries); `release/` writes them. Nothing here reads the clock.
@@ -28,6 +28,7 @@ from statemedia.ids import sha256_bytes
 from statemedia.inputs import RawFile, load_inputs
 from statemedia.labeling.publish import gold_by_post, published_annotations, read_label_files
 from statemedia.labeling.scheme import load_scheme
+from statemedia.language import LANGUAGE_VERSION, identify_posts, language_counts
 from statemedia.parse import registry
 from statemedia.records import DuplicateLink, Post
 from statemedia.release.manifest import (
@@ -43,8 +44,9 @@ from statemedia.release.manifest import (
     StageCounts,
 )
 from statemedia.release.writer import post_row, rows_table
-from statemedia.split import SPLIT_VERSION, assign_splits
+from statemedia.split import SPLIT_VERSION, assign_group_splits
 from statemedia.stages import ParseOutcome, parse_and_clean
+from statemedia.translations import TRANSLATION_VERSION, TranslationCounts, link_translations
 from statemedia.vocab import DateConfidence, RecordKind, Table, annotation_schema, schema_version
 
 # The best-dated copy first: a stated date, then an inferred one, then none.
@@ -134,6 +136,8 @@ def _build_tables(
     watch.lap("read")
     outcome = parse_and_clean(files, engine=engine)
     watch.lap("parse_clean")
+    outcome.posts = identify_posts(outcome.posts, config.language, engine)
+    watch.lap("language")
     posts: dict[str, Post] = {}
     for post in outcome.posts:
         earlier = posts.setdefault(post.post_id, post)
@@ -167,7 +171,20 @@ def _build_tables(
     clusters: dict[str, list[str]] = defaultdict(list)
     for post_id, cluster_id in result.cluster_of.items():
         clusters[cluster_id].append(post_id)
-    split_of = assign_splits(dict(sorted(clusters.items())), config.split, previous)
+    # Teasers are in no split table, so they join no translation group.
+    translations = link_translations(
+        [posts[i] for i in result.kept if posts[i].record_kind != RecordKind.LINK_TEASER],
+        config.translations,
+    )
+    watch.lap("translations")
+    assignment = assign_group_splits(
+        dict(sorted(clusters.items())),
+        {group.group_id: group.members for group in translations.groups},
+        config.split,
+        previous,
+    )
+    split_of = assignment.split_of
+    group_of = translations.group_of()
     scheme = load_scheme()
     gold, annotations, label_files = read_label_files(root / config.build.labels_dir)
     labels = gold_by_post(gold, result.kept, scheme)
@@ -176,7 +193,9 @@ def _build_tables(
         post = posts[post_id]
         is_teaser = post.record_kind == RecordKind.LINK_TEASER
         table = Table.LINK_TEASERS if is_teaser else Table(split_of[post_id])
-        rows[table].append(post_row(post, links.get(post_id, ()), labels[post_id]))
+        rows[table].append(
+            post_row(post, links.get(post_id, ()), group_of.get(post_id), labels[post_id])
+        )
     rows[Table.ANNOTATIONS] = published_annotations(annotations, scheme, set(result.kept))
     tables = {
         table: (
@@ -198,8 +217,15 @@ def _build_tables(
             clean=CLEAN_VERSION,
             dedup=DEDUP_VERSION,
             split=SPLIT_VERSION,
+            language=LANGUAGE_VERSION,
+            translations=TRANSLATION_VERSION,
         ),
-        config=BuildSettings(dedup=config.dedup, split=config.split),
+        config=BuildSettings(
+            dedup=config.dedup,
+            split=config.split,
+            language=config.language,
+            translations=config.translations,
+        ),
         inputs=tuple(
             InputEntry(
                 path=raw.repo_path,
@@ -223,7 +249,13 @@ def _build_tables(
             for path in label_files
         ),
         label_scheme_version=scheme.version,
-        stage_counts=stage_counts(outcome, result, {t: len(r) for t, r in rows.items()}),
+        stage_counts=stage_counts(
+            outcome,
+            result,
+            {t: len(r) for t, r in rows.items()},
+            translations.counts,
+            len(assignment.conflicts),
+        ),
         # Per channel with platform ids: the message-id range and every gap (missing ids).
         completeness=completeness([*outcome.posts, *outcome.dropped, *outcome.service_ids]),
         line_account=tuple(outcome.accounts),
@@ -253,7 +285,11 @@ def _where(post: Post) -> str:
 
 
 def stage_counts(
-    outcome: ParseOutcome, result: DedupResult, table_rows: Mapping[Table, int]
+    outcome: ParseOutcome,
+    result: DedupResult,
+    table_rows: Mapping[Table, int],
+    translations: TranslationCounts,
+    split_conflicts: int,
 ) -> StageCounts:
     """Seen, kept and dropped by reason at every stage."""
     # Keys as plain strings: these maps are printed and serialised, not branched on.
@@ -277,4 +313,7 @@ def stage_counts(
             seen=len(outcome.posts), kept=len(result.kept), removed=dict(sorted(methods.items()))
         ),
         split={str(table): table_rows[table] for table in Table},
+        language=language_counts(outcome.posts),
+        translations=translations,
+        split_conflicts=split_conflicts,
     )

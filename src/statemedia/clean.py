@@ -1,10 +1,17 @@
-"""Cleaning rules `clean@3`: small named functions that turn a parser's draft into a `Post`.
+"""Cleaning rules `clean@4`: small named functions that turn a parser's draft into a `Post`.
 
 Line rules (`LINE_RULES`) reclassify body lines that carry no content (placeholders, link anchors);
 text rules normalise what is left (Unicode NFC, whitespace) and extract hashtags, URLs and
 @mentions. A draft with no text left becomes a `Dropped` with a named reason. Every line's final
 category is returned for the account. Change what any rule does and bump `CLEAN_VERSION`
 (tests/test_rule_versions.py checks).
+
+New in clean@4: Russian text. Link anchors in Russian ("📄 Читать полностью", "📺 Смотреть",
+"Подробнее") are removed like the English ones; event dates are read in Russian too ("(Москва, 4
+февраля 2025 года)", see `statemedia.parse.event_dates`). Nothing else needed a change: hashtags
+are runs of word characters, so Cyrillic ones ("#МИД_России") are read whole; NFC composes a decomposed "й"/"ё";
+@usernames are Latin, as Telegram's are. A post now also carries `declared_language` (the file's
+declaration); `language` is "und" with no confidence until `statemedia.language` identifies it.
 
 New in clean@3: `links` are the parser's (link entities, previews) followed by the http(s) URLs of
 the text (`extract_urls`), each once; `mentions` likewise with the text's @usernames
@@ -31,10 +38,10 @@ from datetime import datetime
 
 from statemedia.parse.event_dates import event_dates
 from statemedia.parse.markers import PLACEHOLDERS
-from statemedia.records import Draft, Dropped, Post, Provenance, has_engagement
+from statemedia.records import UNDETERMINED, Draft, Dropped, Post, Provenance, has_engagement
 from statemedia.vocab import DropReason, LineCategory
 
-CLEAN_VERSION = "clean@3"
+CLEAN_VERSION = "clean@4"
 STAGE = "clean"  # `Dropped.stage` of the drafts this module drops
 
 LINK_ANCHOR = re.compile(
@@ -42,6 +49,10 @@ LINK_ANCHOR = re.compile(
     r"|^(?:📰|📺)\s*(?:Read|Watch)$"  # briefing posts' links to transcript and video
     r"|^Read more$"
     r"|^🔴\s*(?!#)[^\s.!?:,;]+(?:\s+[^\s.!?:,;]+){0,3}$"  # #LIVE notices: '🔴 Facebook', '🔴 Ruptly'
+    # The Russian channels' forms of the same links (new in clean@4)
+    r"|^(?:📄\s*)?Читать полностью$"
+    r"|^(?:📰|📺)\s*(?:Читать|Смотреть)$"
+    r"|^(?:Подробнее|Читать далее)$"
 )
 HASHTAG = re.compile(r"(?<![\w#/])#(\w+)")
 # An http(s) URL up to whitespace or a quote/bracket; trailing sentence punctuation is not part of it.
@@ -171,7 +182,7 @@ def clean_draft(
     provenance: Provenance,
     source: str,
     platform: str,
-    language: str,
+    declared_language: str,
     collected_at: datetime | None = None,
 ) -> Cleaned:
     """Turn a draft into a cleaned `Post`, or a `Dropped` when no text is left."""
@@ -234,7 +245,9 @@ def clean_draft(
         replies=draft.replies,
         reactions=draft.reactions,
         metrics_observed_at=collected_at if has_engagement(draft) else None,
-        language=language,
+        language=UNDETERMINED,  # identified after cleaning (statemedia.language)
+        language_confidence=None,
+        declared_language=declared_language,
         url=draft.url,
         provenance=provenance,
     )

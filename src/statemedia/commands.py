@@ -58,6 +58,14 @@ def _summary(manifest: Manifest) -> str:
         f"{dict(counts.dedup.removed) or 0}",
         f"split: {dict(counts.split)}",
     ]
+    if counts.language is not None:
+        language = counts.language
+        lines.insert(
+            2,
+            f"language: {dict(language.identified)}, undetermined {language.undetermined}, "
+            f"differs from the declared language {language.differs_from_declared}"
+            + (f" {dict(language.differs_by_pair)}" if language.differs_by_pair else ""),
+        )
     return "\n".join(lines)
 
 

@@ -20,8 +20,14 @@ T = TypeVar("T")
 
 CONFIG_FILE = "statemedia.toml"  # at the repository root
 
-# TOML value types accepted for a field annotated with each name (an int is accepted as a float).
-_TOML_TYPES: dict[str, tuple[type, ...]] = {"str": (str,), "int": (int,), "float": (int, float)}
+# TOML value types accepted for a field annotated with each name (an int is accepted as a float;
+# a list of strings, as a tuple, for `tuple[str, ...]`).
+_TOML_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "tuple[str, ...]": (list,),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +150,55 @@ class ReleaseConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class LanguageConfig:
+    """Language identification per post (the `[language]` table); see `statemedia.language`."""
+
+    candidates: tuple[str, ...]  # ISO 639-1 codes the detector chooses among
+    min_letters: int  # a post with fewer letters (title and text) is "und", not guessed
+    min_confidence: float  # a detector probability below this is "und" too
+
+    def __post_init__(self) -> None:
+        if not self.candidates:
+            raise ConfigError("[language] candidates must name at least one language")
+        bad = [c for c in self.candidates if not (c.isascii() and c.isalpha() and c.islower())]
+        if bad or len(set(self.candidates)) != len(self.candidates):
+            raise ConfigError(
+                "[language] candidates must be distinct lower-case ISO 639-1 codes like 'ru', "
+                f"got {list(self.candidates)}"
+            )
+        if self.min_letters < 1:
+            raise ConfigError(f"[language] min_letters must be >= 1, got {self.min_letters}")
+        if not 0.0 <= self.min_confidence <= 1.0:
+            raise ConfigError(
+                f"[language] min_confidence must be in [0, 1], got {self.min_confidence}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationConfig:
+    """Translation linking (the `[translations]` table); see `statemedia.translations`."""
+
+    window_minutes: int  # two posts further apart in time are never a candidate pair
+    min_score: float  # a pair links, and two groups merge, at a score (mean pair score) >= this
+    min_anchors: int  # shared links + numbers + names a pair needs, whatever its score
+    min_length_ratio: float  # shorter / longer text length (characters) a pair needs
+
+    def __post_init__(self) -> None:
+        if self.window_minutes < 1:
+            raise ConfigError(
+                f"[translations] window_minutes must be >= 1, got {self.window_minutes}"
+            )
+        if not 0.0 < self.min_score <= 1.0:
+            raise ConfigError(f"[translations] min_score must be in (0, 1], got {self.min_score}")
+        if self.min_anchors < 0:
+            raise ConfigError(f"[translations] min_anchors must be >= 0, got {self.min_anchors}")
+        if not 0.0 <= self.min_length_ratio <= 1.0:
+            raise ConfigError(
+                f"[translations] min_length_ratio must be in [0, 1], got {self.min_length_ratio}"
+            )
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole build configuration."""
 
@@ -153,6 +208,8 @@ class Config:
     split: SplitConfig
     project: ProjectInfo
     release: ReleaseConfig
+    language: LanguageConfig
+    translations: TranslationConfig
 
 
 def from_table(cls: type[T], table: Any, path: Path, name: str) -> T:
@@ -173,9 +230,14 @@ def from_table(cls: type[T], table: Any, path: Path, name: str) -> T:
     for key, spec in declared.items():
         value, kind = table[key], str(spec.type)
         typed = isinstance(value, _TOML_TYPES[kind]) and not isinstance(value, bool)
+        if kind == "tuple[str, ...]":
+            typed = typed and all(isinstance(item, str) for item in value)
+            kind = "a list of strings"
         if not typed:
             raise ConfigError(f"{where}: {key} must be {kind}, got {value!r}")
-        values[key] = float(value) if kind == "float" else value
+        values[key] = (
+            float(value) if kind == "float" else tuple(value) if isinstance(value, list) else value
+        )
     try:
         return cls(**values)
     except ConfigError as err:  # the dataclass's own checks, e.g. "[dedup] bands * rows ..."
@@ -185,7 +247,16 @@ def from_table(cls: type[T], table: Any, path: Path, name: str) -> T:
 def load_config(path: Path) -> Config:
     """Read and check `statemedia.toml`."""
     data = read_toml(path, ConfigError)
-    tables = ("project", "build", "labeling", "dedup", "split", "release")
+    tables = (
+        "project",
+        "build",
+        "labeling",
+        "dedup",
+        "split",
+        "release",
+        "language",
+        "translations",
+    )
     unknown = sorted(set(data) - set(tables))
     if unknown:
         raise ConfigError(f"{path}: unknown table(s) {', '.join(unknown)}")
@@ -199,4 +270,6 @@ def load_config(path: Path) -> Config:
         split=from_table(SplitConfig, data["split"], path, "split"),
         project=from_table(ProjectInfo, data["project"], path, "project"),
         release=from_table(ReleaseConfig, data["release"], path, "release"),
+        language=from_table(LanguageConfig, data["language"], path, "language"),
+        translations=from_table(TranslationConfig, data["translations"], path, "translations"),
     )

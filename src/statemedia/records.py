@@ -19,6 +19,9 @@ from statemedia.vocab import (
     TitleSource,
 )
 
+# BCP 47 "undetermined": a post whose language was not (or could not be) identified.
+UNDETERMINED = "und"
+
 
 @dataclass(frozen=True, slots=True)
 class Provenance:
@@ -140,7 +143,9 @@ class Post:
     replies: int | None
     reactions: tuple[Reaction, ...]
     metrics_observed_at: datetime | None  # the file's `collected_at`, where any count is present
-    language: str
+    language: str  # identified from the text (BCP 47), UNDETERMINED when too short or unsure
+    language_confidence: float | None  # the detector's probability for `language`; None if "und"
+    declared_language: str  # the file's language as seeds/manifest.toml declares it
     url: str | None
     provenance: Provenance
 

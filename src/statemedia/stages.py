@@ -139,7 +139,7 @@ def parse_file(raw: RawFile) -> FileOutcome:
             provenance=provenance_of(draft, raw, parser_name, byte_of),
             source=source,
             platform=raw.decl.platform,
-            language=raw.decl.language,
+            declared_language=raw.decl.language,
             collected_at=raw.decl.collected_at,
         )
         if has_engagement(draft) and raw.decl.collected_at is None:

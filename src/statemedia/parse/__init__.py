@@ -307,14 +307,14 @@ def formats() -> dict[str, Format]:
         for f in (
             Format(
                 "tass_dump",
-                "tass_dump@2",
+                "tass_dump@3",
                 tass.parse_dump,
                 tass.dump_signature,
                 "a TASS scraper dump of several articles",
             ),
             Format(
                 "tass_page",
-                "tass_page@2",
+                "tass_page@3",
                 tass.parse_page,
                 tass.page_signature,
                 "one saved TASS article page",

@@ -2,7 +2,8 @@
 
 Only what the text states as the post's own date is used (`stated`), or what follows from it with no
 outside knowledge (`inferred`, with the evidence). Dates of reported events are never used. The one
-home of the month names (`MONTHS`, `MONTH_NAME`), of the timestamp reader the structured formats
+home of the month names (English `MONTHS`, `MONTH_NAME`; Russian `RU_MONTHS`, `RU_MONTH_NAME`,
+RIA's `RU_MONTH_ABBREVIATIONS`; `month_number` reads any of them), of the timestamp reader the structured formats
 share (`read_timestamp`) and of the plausible window of a publication date (`implausible`).
 
 The plausible window. A date outside it stops the build with a `BadInputError` that names the file
@@ -54,6 +55,37 @@ MONTHS = {
 }
 # A month's English name, as the named group `month` (look its number up in `MONTHS`).
 MONTH_NAME = r"(?P<month>January|February|March|April|May|June|July|August|September|October|November|December)"
+# Russian month names as dates write them, in the genitive ("4 февраля 2025 года"), lower case.
+RU_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        [
+            "января",
+            "февраля",
+            "марта",
+            "апреля",
+            "мая",
+            "июня",
+            "июля",
+            "августа",
+            "сентября",
+            "октября",
+            "ноября",
+            "декабря",
+        ],
+        start=1,
+    )
+}
+# RIA Novosti's short dateline months ("МОСКВА, 4 фев — РИА Новости."); May is never cut ("мая").
+RU_MONTH_ABBREVIATIONS = {
+    name: number
+    for number, name in enumerate(
+        ["янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек"],
+        start=1,
+    )
+}
+# A Russian genitive month name, as the named group `month` (its number: `month_number`).
+RU_MONTH_NAME = "(?P<month>" + "|".join(RU_MONTHS) + ")"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 
 # Sputnik: "Wednesday, 4 August, 2021 - 22:07"
@@ -69,6 +101,15 @@ ANNIVERSARY = re.compile(
     rf"{MONTH_NAME} (?P<day>\d{{1,2}}),? (?P<year>\d{{4}})(?!\d)"
 )
 _KEYCAP = str.maketrans("", "", "\ufe0f\u20e3")  # the marks of a keycap digit: '8️⃣' reads as 8
+
+
+def month_number(name: str) -> int | None:
+    """The number of a month named in English ("February", any case) or in Russian, in the
+    genitive ("февраля") or RIA's short form ("фев", also "сент"); None for anything else."""
+    key = name.lower()
+    if key == "сент":
+        return 9
+    return MONTHS.get(key) or RU_MONTHS.get(key) or RU_MONTH_ABBREVIATIONS.get(key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,9 +34,17 @@ split over two raw lines is not read either (no seed or fixture has one).
 
 One compiled pattern (`_PATTERN`, the rules' alternation) scans each text once; every rule opens on
 a fixed cue ('(', 'originally', 'published in', a digit) and every repetition inside it is bounded
-(but the spaces after a heading's date, read once per date), so the scan is linear in the text. Other languages are an extension of `_RULES`: a later issue adds the
-Russian rules ("(Москва, 4 февраля 2025 года)", "опубликовано ...") with their month names beside
-`_MONTH`, and the one pass still serves every language, since the cues differ.
+(but the spaces after a heading's date, read once per date), so the scan is linear in the text.
+
+Russian (clean@4). A full date may also be Russian, "4 февраля 2025 года" / "4 февраля 2025 г." (a
+genitive month, `dates.RU_MONTHS`; "года" or "г." kept in the evidence), and a numeric one may be
+followed by "г." ("04.02.2025 г."). So the heading rule reads "(Москва, 4 февраля 2025 года)" and
+"(4 февраля 2025 г., Москва)"; `original_publication` also reads "впервые опубликована [в <outlet>]
+<date>" and "опубликовано в <outlet> (<date>)" (any ending of the participle, up to four letters).
+An anniversary post's "80 лет назад, 4 февраля 1945 года" (also "21 год назад", "22 года назад";
+keycap digits allowed) gives the `anniversary` date 1945-02-04; the post's own date is not inferred
+from it (`read_anniversary_date` reads the English formula only). The one pass serves both
+languages, since the cues differ. Not read in Russian: a date without a year ("4 февраля").
 """
 
 from __future__ import annotations
@@ -46,13 +54,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from statemedia.parse.dates import ANNIVERSARY, MONTHS
+from statemedia.parse.dates import ANNIVERSARY, MONTHS, RU_MONTHS, month_number
 from statemedia.records import EventDate
 from statemedia.vocab import EventDateKind
 
 # An English month name (its number: `MONTHS`). The named group of `dates.MONTH_NAME` cannot be
 # used here: every rule has its own date groups, and a pattern may name a group only once.
 _MONTH = "(?:" + "|".join(name.capitalize() for name in MONTHS) + ")"
+# A Russian month name in the genitive ("4 февраля 2025 года"; its number: `RU_MONTHS`).
+_RU_MONTH = "(?:" + "|".join(RU_MONTHS) + ")"
+# What may follow a Russian date's year: "года" or "г." (kept in the evidence).
+_RU_YEAR_WORD = r"(?: года| г\.)?"
 _ORDINAL = r"(?:st|nd|rd|th)?"
 # A place in a heading: a capitalised name of up to 41 characters ("Moscow", "St Petersburg",
 # "Nizhny Novgorod", "Nur-Sultan"); bounded so that a failed attempt costs a constant.
@@ -73,13 +85,16 @@ def _full_date(rule: str) -> str:
         rf"(?P<{g}md_month>{_MONTH}) (?P<{g}md_day>\d{{1,2}}){_ORDINAL},? (?P<{g}md_year>\d{{4}})"
         rf"|(?P<{g}dm_day>\d{{1,2}}){_ORDINAL} (?P<{g}dm_month>{_MONTH}),? (?P<{g}dm_year>\d{{4}})"
         rf"|(?P<{g}num_day>\d{{1,2}})\.(?P<{g}num_month>\d{{1,2}})\.(?P<{g}num_year>\d{{4}})"
+        rf"(?:{_RU_YEAR_WORD})"
+        rf"|(?P<{g}ru_day>\d{{1,2}}) (?P<{g}ru_month>{_RU_MONTH}) (?P<{g}ru_year>\d{{4}})(?!\d)"
+        rf"{_RU_YEAR_WORD}"
         r")(?!\d)"
     )
 
 
 def _safe_date(year: str, month: str, day: str) -> date | None:
     """The date, or None if there is no such day (31 February, month 13)."""
-    number = MONTHS.get(month.lower()) if not month.isdigit() else int(month)
+    number = month_number(month) if not month.isdigit() else int(month)
     try:
         return date(int(year), number or 0, int(day))
     except ValueError:
@@ -90,7 +105,7 @@ def _read_full_date(rule: str) -> Callable[[re.Match[str]], date | None]:
     """The reader of the date that `_full_date(rule)` matched."""
 
     def read(match: re.Match[str]) -> date | None:
-        for form in ("md", "dm", "num"):
+        for form in ("md", "dm", "num", "ru"):
             year = match[f"{rule}_{form}_year"]
             if year is not None:
                 return _safe_date(year, match[f"{rule}_{form}_month"], match[f"{rule}_{form}_day"])
@@ -137,6 +152,24 @@ _RULES: tuple[_Rule, ...] = (
         rf"\b[Pp]ublished in {_OUTLET} \({_DATE}\){_HEADING_END}",
     ),
     _Rule("anniversary", EventDateKind.ANNIVERSARY, ANNIVERSARY.pattern, _read_anniversary),
+    # Russian: the heading rule above reads "(Москва, 4 февраля 2025 года)" as it stands (its place
+    # takes Cyrillic); these are the Russian forms of "originally published" and of an outlet.
+    _rule(
+        "ru_originally",
+        EventDateKind.ORIGINAL_PUBLICATION,
+        rf"\b[Вв]первые опубликован\w{{0,4}}(?: в {_OUTLET})? {_DATE}",
+    ),
+    _rule(
+        "ru_outlet",
+        EventDateKind.ORIGINAL_PUBLICATION,
+        rf"\b[Оо]публикован\w{{0,4}} в {_OUTLET} \({_DATE}\){_HEADING_END}",
+    ),
+    # "8️⃣0️⃣ лет назад, 4 февраля 1945 года": the years as in `dates.ANNIVERSARY` (keycaps allowed)
+    _rule(
+        "ru_anniversary",
+        EventDateKind.ANNIVERSARY,
+        r"(?<![\d\ufe0f\u20e3])(?:\d(?:\ufe0f?\u20e3)?){1,4} (?:лет|года?) назад,? " + _DATE,
+    ),
 )
 _BY_NAME = {rule.name: rule for rule in _RULES}
 # Each rule is a named outer group: `match.lastgroup` (the last group to close) names the rule.

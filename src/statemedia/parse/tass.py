@@ -1,4 +1,4 @@
-"""Parsers `tass_dump@2` and `tass_page@2` for TASS English pages saved as text.
+"""Parsers `tass_dump@3` and `tass_page@3` for TASS (and RIA Novosti) pages saved as text.
 
 Both open with a scraper header ` date YYYY-MM-DD <title>`. An article is `headline / subheading /
 photo caption and credit / DATELINE. /TASS/. body`; the dateline gives day and month, the header's
@@ -28,6 +28,13 @@ not as the article's title line: it is the whole file's header (its date gives e
 year) and lies outside the article's lines, so the article's provenance span is unchanged. A page
 never needs this: its headline is the first line after the debris.
 
+Russian (new in @3). The dateline may be Russian: TASS "МОСКВА, 28 июня. /ТАСС/." (day before a
+genitive month; also "/Корр. ТАСС <name>/.") or RIA Novosti "МОСКВА, 4 фев — РИА Новости." (a
+short or full month, an em or en dash); see `DATELINES`. Its date is read as the English one is,
+the year from the scraper header, and the note quotes day and month as written ("28 июня"). A
+photo credit may end in "/ТАСС". A lost headline is matched with Russian function words left out
+of the content words too (`_STOPWORDS`).
+
 Signatures: both need the scraper header on line 1 and a dateline. A dump has no "Read more" teaser
 (a saved page's list); a page has exactly one dateline (a second one means a dump). The header date
 must lie in the plausible window of statemedia.parse.dates, as it gives the articles their year.
@@ -41,12 +48,37 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from statemedia.parse import FileContext, Mismatch, ParsedFile, article_roles, fail, is_blank
-from statemedia.parse.dates import MONTH_NAME, MONTHS, UNKNOWN, DateReading, implausible, year_near
+from statemedia.parse.dates import (
+    MONTH_NAME,
+    RU_MONTH_ABBREVIATIONS,
+    RU_MONTH_NAME,
+    RU_MONTHS,
+    UNKNOWN,
+    DateReading,
+    implausible,
+    month_number,
+    year_near,
+)
 from statemedia.records import Draft, SourceLine
 from statemedia.vocab import DateConfidence, LineCategory, RecordKind, TitleSource
 
 SCRAPER_HEADER = re.compile(r"^ ?date (?P<date>\d{4}-\d{2}-\d{2})(?: (?P<title>.*))?$")
-DATELINE = re.compile(rf"^(?P<place>[A-Z][A-Z .'’-]*), {MONTH_NAME} (?P<day>\d{{1,2}})\. /TASS/\.")
+# The datelines an article opens with, each a pattern with the groups `place`, `day` and `month`
+# (`dates.month_number` reads the month): TASS English "MOSCOW, February 28. /TASS/.", TASS Russian
+# "МОСКВА, 28 июня. /ТАСС/." (also with a correspondent, "/Корр. ТАСС Иван Петров/."), and RIA
+# Novosti "МОСКВА, 4 фев — РИА Новости." (a short or full month, an em or en dash).
+_RU_PLACE = r"(?P<place>[А-ЯЁ][А-ЯЁ .'’-]*)"
+DATELINES: tuple[re.Pattern[str], ...] = (
+    re.compile(rf"^(?P<place>[A-Z][A-Z .'’-]*), {MONTH_NAME} (?P<day>\d{{1,2}})\. /TASS/\."),
+    re.compile(
+        rf"^{_RU_PLACE}, (?P<day>\d{{1,2}}) {RU_MONTH_NAME}\. /(?:Корр\. )?ТАСС[^/]{{0,60}}/\."
+    ),
+    re.compile(
+        rf"^{_RU_PLACE}, (?P<day>\d{{1,2}}) "
+        rf"(?P<month>{'|'.join(RU_MONTHS)}|сент|{'|'.join(RU_MONTH_ABBREVIATIONS)})"
+        r" [—–] РИА Новости\."
+    ),
+)
 TEMPLATE_DEBRIS = re.compile(r"\{\{.*?\}\}")
 PAGE_NAVIGATION = re.compile(r"^(All news|Updated at:.*)$")
 READ_MORE = "Read more"
@@ -91,14 +123,52 @@ _STOPWORDS = frozenset(
         "says",
         "said",
         "also",
+        # Russian function words of three or more letters
+        "для",
+        "что",
+        "это",
+        "как",
+        "при",
+        "над",
+        "под",
+        "или",
+        "его",
+        "она",
+        "они",
+        "был",
+        "была",
+        "были",
+        "будет",
+        "также",
+        "после",
+        "перед",
+        "между",
+        "заявил",
+        "заявила",
     ]
 )
 
 
+def match_dateline(text: str) -> re.Match[str] | None:
+    """The dateline a line opens with (any of `DATELINES`), or None."""
+    for pattern in DATELINES:
+        match = pattern.match(text)
+        if match:
+            return match
+    return None
+
+
+def _after_dateline(text: str) -> str:
+    """A dateline's line without its dateline: the first paragraph's words."""
+    match = match_dateline(text)
+    return text[match.end() :] if match else text
+
+
 def _is_credit(text: str) -> bool:
-    """A photo credit line: '… Valery Sharifulin/TASS' or '© Russian Foreign Ministry/TASS'."""
+    """A photo credit line: '… Valery Sharifulin/TASS', '© Russian Foreign Ministry/TASS',
+    '© Сергей Бобылев/ТАСС'."""
     text = text.strip()
-    return text.startswith("©") or text.endswith("/TASS") or text.endswith("/TASS)")
+    return text.startswith("©") or text.endswith(("/TASS", "/TASS)", "/ТАСС", "/ТАСС)"))
 
 
 _NO_HEADER = Mismatch(
@@ -110,7 +180,7 @@ _NO_HEADER = Mismatch(
 
 def _datelines(lines: Sequence[SourceLine]) -> list[int]:
     """Indices of the dateline lines (never line 1, the scraper header)."""
-    return [i for i, line in enumerate(lines) if i > 0 and DATELINE.match(line.text)]
+    return [i for i, line in enumerate(lines) if i > 0 and match_dateline(line.text)]
 
 
 def _first_teaser(lines: Sequence[SourceLine]) -> int | None:
@@ -120,7 +190,7 @@ def _first_teaser(lines: Sequence[SourceLine]) -> int | None:
             continue
         pair = lines[j - 2 : j]
         if not any(
-            is_blank(t) or t.text.strip() == READ_MORE or DATELINE.match(t.text) for t in pair
+            is_blank(t) or t.text.strip() == READ_MORE or match_dateline(t.text) for t in pair
         ):
             return j
     return None
@@ -202,14 +272,19 @@ def _dateline_reading(line: SourceLine, header: _Header) -> DateReading:
     """The dateline's day and month in the year nearest the header date (`inferred`); unknown if no
     such date exists (29 February with no leap year within a year of the header). The evidence is
     the raw dateline; the note says where the year comes from."""
-    match = DATELINE.match(line.text)
+    match = match_dateline(line.text)
     assert match is not None
-    value = year_near(MONTHS[match["month"].lower()], int(match["day"]), header.value)
+    month = month_number(match["month"])
+    assert month is not None  # every dateline pattern matches only month names it knows
+    value = year_near(month, int(match["day"]), header.value)
     if value is None:
         return UNKNOWN
+    # Day and month as the dateline writes them: "February 28", "28 июня", "4 фев".
+    start = min(match.start("day"), match.start("month"))
+    day_month = line.text[start : max(match.end("day"), match.end("month"))]
     note = (
         f"year from the scraper header '{header.raw_date}' (line 1): the year that puts "
-        f"{match['month']} {match['day']} nearest the header's date"
+        f"{day_month} nearest the header's date"
     )
     return DateReading(value, DateConfidence.INFERRED, match.group(0), note=note)
 
@@ -296,7 +371,7 @@ def _header_above(
         if is_blank(lines[i]) and titled:
             i -= 1
             continue
-        if not text or text.endswith(_SENTENCE_END) or DATELINE.match(text):
+        if not text or text.endswith(_SENTENCE_END) or match_dateline(text):
             break
         titled.append(i)
         i -= 1
@@ -343,7 +418,7 @@ def parse_dump(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
         parsed.drafts.append(_article(lines, head, d, end, header, title, subtitle))
         parsed.mark(lines[end + 1 : limit + 1], LineCategory.BLANK)
     if header.title is not None:
-        firsts = [DATELINE.sub("", lines[d].text, count=1) for d in datelines]
+        firsts = [_after_dateline(lines[d].text) for d in datelines]
         lost = _lost_headline(parsed.drafts, firsts, header.title)
         if lost is not None:
             parsed.drafts[lost] = replace(
@@ -373,7 +448,7 @@ def parse_page(lines: Sequence[SourceLine], ctx: FileContext) -> ParsedFile:
         raise fail(ctx, None, "no article found after the page header", "check the saved page")
     title = i
     dateline = next(
-        (j for j in range(title + 1, len(lines)) if DATELINE.match(lines[j].text)), None
+        (j for j in range(title + 1, len(lines)) if match_dateline(lines[j].text)), None
     )
     if dateline is None:
         raise fail(

@@ -75,6 +75,16 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "–"
 
 
+def split_unit(manifest: Manifest) -> str:
+    """What a release's split rule hashes, in words."""
+    if manifest.versions.translations is None:  # split@1
+        return "duplicate cluster id"
+    return (
+        "id of the duplicate clusters joined by translation groups (the smallest cluster id), so "
+        "that no copy and no translation sits in another split than its original"
+    )
+
+
 def block_composition(version: str, manifest: Manifest, rows: Rows) -> str:
     """Records per source and kind, date ranges and date confidence."""
     posts = [row for split in SPLITS for row in rows[split]]
@@ -109,7 +119,35 @@ def block_composition(version: str, manifest: Manifest, rows: Rows) -> str:
         "publication dates",
         "date confidence",
     ]
-    return intro + "\n\n" + _table(header, table)
+    return (
+        intro
+        + "\n\n"
+        + _table(header, table)
+        + _languages(manifest, posts + rows[Table.LINK_TEASERS])
+    )
+
+
+def _languages(manifest: Manifest, rows: list[dict[str, Any]]) -> str:
+    """Posts per identified language and source (releases with `language@1` and later)."""
+    counts = manifest.stage_counts.language
+    if manifest.versions.language is None or counts is None:
+        return ""
+    languages = sorted({row["language"] for row in rows})
+    sources = [s for s in vocabulary("sources") if any(r["source"] == s for r in rows)]
+    table = [
+        [
+            f"`{s}`",
+            *(sum(r["source"] == s and r["language"] == lang for r in rows) for lang in languages),
+        ]
+        for s in sources
+    ]
+    differs = sum(r["language"] != r["declared_language"] and r["language"] != "und" for r in rows)
+    return (
+        f"\n\nRecords per identified language (`language`, {manifest.versions.language}; `und`: "
+        f"too short or unsure), all tables: {differs} identified otherwise than their file "
+        "declares (`declared_language`).\n\n"
+        + _table(["source", *(f"`{lang}`" for lang in languages)], table)
+    )
 
 
 def block_line_account(manifest: Manifest) -> str:
@@ -190,8 +228,9 @@ def block_splits(manifest: Manifest, rows: Rows) -> str:
         for split in SPLITS
     ]
     text = (
-        f"`{manifest.versions.split}`: sha256 of the seed `{config.seed}` and the duplicate "
-        f"cluster id; target ratios {config.train} / {config.validation} / {config.test}. "
+        f"`{manifest.versions.split}`: sha256 of the seed `{config.seed}` and the "
+        f"{split_unit(manifest)}; target ratios {config.train} / {config.validation} / "
+        f"{config.test}. "
         "With so few posts the realised shares differ from the targets."
     )
     return text + "\n\n" + _table(["split", "rows", *(f"`{s}`" for s in sources)], table)

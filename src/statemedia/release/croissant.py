@@ -21,6 +21,7 @@ import yaml
 from statemedia.config import ProjectInfo
 from statemedia.errors import ReleaseError
 from statemedia.fileio import read_text
+from statemedia.release.cards import split_unit
 from statemedia.release.layout import parse_version, shard_pattern
 from statemedia.release.manifest import FileEntry, Manifest
 from statemedia.release.schema import Column, columns
@@ -230,7 +231,7 @@ def _preprocessing(manifest: Manifest) -> list[str]:
         f"{dedup.seen}; removed: {_counts(dedup.removed)}. Each removed "
         "copy is recorded in the kept row's `duplicates`.",
         f"Split ({versions.split}): sha256 of the seed '{scfg.seed}' and "
-        f"the duplicate cluster id, target ratios {scfg.train} / "
+        f"the {split_unit(manifest)}, target ratios {scfg.train} / "
         f"{scfg.validation} / {scfg.test}; released posts never change "
         f"split. Rows: {_counts(stages.split)}.",
     ]
@@ -353,7 +354,7 @@ def croissant_metadata(
 
     rows = {str(table): manifest.rows(table) for table in tables}
     sources = sorted({i.source for i in manifest.inputs})
-    languages = sorted({i.language for i in manifest.inputs})
+    languages = manifest.languages()
     return {
         "@context": CONTEXT,
         "@type": "sc:Dataset",

@@ -152,13 +152,13 @@ def card_metadata(dataset_dir: Path) -> dict[str, Any]:
     )
     return {
         "pretty_name": "statemedia: Russian official foreign-policy messaging (MFA Telegram, TASS, Sputnik)",
-        "language": ["en"],
+        "language": newest.languages(),
         "license": "other",
         "license_name": "third-party-news-text",
         "license_details": "Texts remain the copyright of their publishers and are shared for "
         "non-commercial research; code is MIT. See DATACARD.md, section 10 'Distribution, legal "
         "and ethical notes'.",
-        "multilinguality": "monolingual",
+        "multilinguality": "monolingual" if len(newest.languages()) <= 1 else "multilingual",
         "language_creators": ["found"],
         "annotations_creators": ["expert-generated"] if newest.has_labels else ["no-annotation"],
         "source_datasets": ["original"],

@@ -13,9 +13,10 @@ from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any, TypeVar
 
 from statemedia.completeness import ChannelCompleteness
-from statemedia.config import DedupConfig, SplitConfig
+from statemedia.config import DedupConfig, LanguageConfig, SplitConfig, TranslationConfig
 from statemedia.errors import ReleaseError
 from statemedia.records import LineAccount
+from statemedia.translations import TranslationCounts
 from statemedia.vocab import SPLITS, Table
 
 T = TypeVar("T")
@@ -29,6 +30,9 @@ class RuleVersions:
     clean: str
     dedup: str
     split: str
+    # `language@1`, `translation@1` and later; absent from manifests written before them.
+    language: str | None = None
+    translations: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,8 @@ class BuildSettings:
 
     dedup: DedupConfig
     split: SplitConfig
+    language: LanguageConfig | None = None  # absent before language identification
+    translations: TranslationConfig | None = None  # absent before translation linking
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +98,19 @@ class DedupCounts:
 
 
 @dataclass(frozen=True, slots=True)
+class LanguageCounts:
+    """Posts seen by language identification (all cleaned posts, before dedup): posts per
+    identified language ("und" included), undetermined ones, and those whose identified language
+    differs from the declared one, in total and per "<declared>-><identified>" pair."""
+
+    seen: int
+    identified: Mapping[str, int]
+    undetermined: int
+    differs_from_declared: int
+    differs_by_pair: Mapping[str, int]
+
+
+@dataclass(frozen=True, slots=True)
 class StageCounts:
     """Seen, kept and dropped by reason at every stage; rows per release table."""
 
@@ -100,6 +119,10 @@ class StageCounts:
     clean: CleanCounts
     dedup: DedupCounts
     split: Mapping[str, int]  # table name -> rows
+    language: LanguageCounts | None = None  # absent from manifests before language identification
+    translations: TranslationCounts | None = None  # absent before translation linking
+    # Translation groups joining posts already released into different splits (none moved).
+    split_conflicts: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +184,14 @@ class Manifest:
         """Rows in the train, validation and test splits together."""
         return sum(self.rows(split) for split in SPLITS)
 
+    def languages(self) -> list[str]:
+        """The release's languages: those identified in its posts (`language@1` and later; `und`
+        is no language), else, for older releases, those its inputs declare."""
+        counts = self.stage_counts.language
+        if counts is not None:
+            return sorted(lang for lang, n in counts.identified.items() if n and lang != "und")
+        return sorted({entry.language for entry in self.inputs})
+
     @property
     def has_labels(self) -> bool:
         """Whether the release publishes human annotations."""
@@ -174,8 +205,11 @@ class Manifest:
             "dataset": self.dataset,
             "schema_version": self.schema_version,
             "code_version": self.code_version,
-            "versions": {**asdict(self.versions), "parsers": list(self.versions.parsers)},
-            "config": {"dedup": asdict(self.config.dedup), "split": asdict(self.config.split)},
+            # The language entries only where present: older manifests keep their exact bytes.
+            "versions": _present(
+                {**asdict(self.versions), "parsers": list(self.versions.parsers)}, _LATER_VERSIONS
+            ),
+            "config": _present(_plain(asdict(self.config)), _LATER_CONFIG),
             # `collected_at` only where declared: manifests without it keep their exact bytes.
             "inputs": [
                 {k: v for k, v in asdict(entry).items() if k != "collected_at" or v is not None}
@@ -183,7 +217,7 @@ class Manifest:
             ],
             "label_inputs": [asdict(entry) for entry in self.label_inputs],
             "label_scheme_version": self.label_scheme_version,
-            "stage_counts": _plain(asdict(self.stage_counts)),
+            "stage_counts": _present(_plain(asdict(self.stage_counts)), _LATER_COUNTS),
             "completeness": {
                 channel: _plain(asdict(report)) for channel, report in self.completeness.items()
             },
@@ -205,6 +239,18 @@ class Manifest:
         except json.JSONDecodeError as err:
             raise ReleaseError(f"{where}:{err.lineno}: not valid JSON: {err.msg}") from err
         return manifest_from_dict(data, where)
+
+
+# Entries that later rules added: written only where present, so that older manifests keep their
+# exact bytes when read and written again.
+_LATER_VERSIONS = frozenset({"language", "translations"})
+_LATER_CONFIG = frozenset({"language", "translations"})
+_LATER_COUNTS = frozenset({"language", "translations", "split_conflicts"})
+
+
+def _present(table: dict[str, Any], later: frozenset[str]) -> dict[str, Any]:
+    """`table` without the `later` entries that are None."""
+    return {k: v for k, v in table.items() if k not in later or v is not None}
 
 
 def _plain(value: Any) -> Any:
@@ -266,9 +312,20 @@ def manifest_from_dict(data: Any, where: str) -> Manifest:
     try:
         counts = _table(
             top["stage_counts"],
-            ("parse", "parse_by_file", "clean", "dedup", "split"),
+            ("parse", "parse_by_file", "clean", "dedup", "split", *sorted(_LATER_COUNTS)),
             f"{where}: stage_counts",
+            _LATER_COUNTS,
         )
+        language: LanguageCounts | None = None
+        if counts.get("language") is not None:
+            read = _record(LanguageCounts, counts["language"], f"{where}: stage_counts.language")
+            language = LanguageCounts(
+                seen=read.seen,
+                identified=_counts(read.identified, f"{where}: stage_counts.language"),
+                undetermined=read.undetermined,
+                differs_from_declared=read.differs_from_declared,
+                differs_by_pair=_counts(read.differs_by_pair, f"{where}: stage_counts.language"),
+            )
         clean = _record(CleanCounts, counts["clean"], f"{where}: stage_counts.clean")
         dedup = _record(DedupCounts, counts["dedup"], f"{where}: stage_counts.dedup")
         stage_counts = StageCounts(
@@ -292,9 +349,23 @@ def manifest_from_dict(data: Any, where: str) -> Manifest:
                 removed=_counts(dedup.removed, f"{where}: stage_counts.dedup.removed"),
             ),
             split=_counts(counts["split"], f"{where}: stage_counts.split"),
+            language=language,
+            translations=(
+                None
+                if counts.get("translations") is None
+                else _record(
+                    TranslationCounts, counts["translations"], f"{where}: stage_counts.translations"
+                )
+            ),
+            split_conflicts=counts.get("split_conflicts"),
         )
         versions = _record(RuleVersions, top["versions"], f"{where}: versions")
-        config = _table(top["config"], ("dedup", "split"), f"{where}: config")
+        config = _table(
+            top["config"],
+            ("dedup", "split", *sorted(_LATER_CONFIG)),
+            f"{where}: config",
+            _LATER_CONFIG,
+        )
         files = []
         for number, raw in enumerate(top["files"]):
             entry = _record(FileEntry, raw, f"{where}: files[{number}]")
@@ -315,10 +386,20 @@ def manifest_from_dict(data: Any, where: str) -> Manifest:
                 clean=versions.clean,
                 dedup=versions.dedup,
                 split=versions.split,
+                language=versions.language,
+                translations=versions.translations,
             ),
             config=BuildSettings(
                 dedup=_record(DedupConfig, config["dedup"], f"{where}: config.dedup"),
                 split=_record(SplitConfig, config["split"], f"{where}: config.split"),
+                language=_language_config(config.get("language"), f"{where}: config.language"),
+                translations=(
+                    None
+                    if config.get("translations") is None
+                    else _record(
+                        TranslationConfig, config["translations"], f"{where}: config.translations"
+                    )
+                ),
             ),
             inputs=tuple(
                 _record(InputEntry, raw, f"{where}: inputs[{n}]")
@@ -348,6 +429,17 @@ def manifest_from_dict(data: Any, where: str) -> Manifest:
         )
     except (TypeError, AttributeError) as err:
         raise ReleaseError(f"{where}: malformed manifest: {err}") from err
+
+
+def _language_config(data: Any, where: str) -> LanguageConfig | None:
+    if data is None:
+        return None
+    config = _record(LanguageConfig, data, where)
+    return LanguageConfig(
+        candidates=tuple(config.candidates),
+        min_letters=config.min_letters,
+        min_confidence=config.min_confidence,
+    )
 
 
 def _with_table(entry: FileEntry) -> FileEntry:

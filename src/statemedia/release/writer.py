@@ -25,13 +25,18 @@ from statemedia.records import DuplicateLink, Post, Provenance
 from statemedia.release.layout import MANIFEST, shard_layout
 from statemedia.release.manifest import FileEntry, Manifest
 from statemedia.release.schema import arrow_schema, hf_features
+from statemedia.translations import TranslationGroup, translation_column
 from statemedia.vocab import Table
 
 
 def post_row(
-    post: Post, duplicates: Iterable[DuplicateLink], labels: dict[str, Any]
+    post: Post,
+    duplicates: Iterable[DuplicateLink],
+    translation: TranslationGroup | None,
+    labels: dict[str, Any],
 ) -> dict[str, Any]:
-    """The release row of a kept post, with its removed copies and its gold-label columns."""
+    """The release row of a kept post: its removed copies, its translation group (if any) and its
+    gold-label columns."""
     return {
         "post_id": post.post_id,
         "record_kind": post.record_kind,
@@ -65,6 +70,8 @@ def post_row(
         "reactions": [{"emoji": r.emoji, "count": r.count} for r in post.reactions],
         "metrics_observed_at": post.metrics_observed_at,
         "language": post.language,
+        "language_confidence": post.language_confidence,
+        "declared_language": post.declared_language,
         "url": post.url,
         "provenance": provenance_dict(post.provenance),
         "duplicates": [
@@ -78,6 +85,7 @@ def post_row(
             }
             for link in sorted(duplicates, key=lambda link: link.removed_post_id)
         ],
+        "translation_group": translation_column(translation),
         **labels,
     }
 
