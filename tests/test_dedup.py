@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from statemedia import dedup
 from statemedia.config import load_config
 from statemedia.dedup import (
     BoilerplateCounter,
@@ -26,6 +27,7 @@ from statemedia.dedup import (
     shingle_text,
     sketch,
 )
+from statemedia.engines import LocalEngine
 from statemedia.errors import ConfigError
 
 # The build's settings; a test that needs another value says so with `replace(CFG, ...)`.
@@ -424,3 +426,14 @@ def test_result_does_not_depend_on_input_order(pool: list[DedupItem]) -> None:
     assert result.cluster_of == POOL_RESULT.cluster_of
     assert result.matches == POOL_RESULT.matches
     assert result.kept == [it.post_id for it in pool if it.post_id in set(POOL_RESULT.kept)]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_result_does_not_depend_on_batches_or_worker_processes(workers, monkeypatch) -> None:
+    """Small batches (several per pass) on one process or on a pool of two give the same result:
+    batches are merged in order, so the engine only changes where they run."""
+    real = dedup.text_batches
+    monkeypatch.setattr(dedup, "text_batches", lambda lengths: real(lengths, budget=300))
+    assert len(list(dedup.text_batches([len(it.text) for it in POOL]))) > 5
+    result = deduplicate(POOL, POOL_CFG, LocalEngine(workers))
+    assert result == POOL_RESULT

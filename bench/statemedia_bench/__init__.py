@@ -2,7 +2,8 @@
 and of its parsers.
 
 Modules: `corpus` (generator and reader), `truth` (ground truth), `score`, `methods` (one adapter
-per compared method), `child` (runs one method in its own process), `datatrove_env`, and the three
+per compared method), `child` (runs one method in its own process), `clock` (wall and CPU
+time, machine load), `datatrove_env`, and the three
 entry points `dedup` (`python -m statemedia_bench.dedup`), `build`
 (`python -m statemedia_bench.build`) and `parse` (`python -m statemedia_bench.parse`, every raw
 format's parser at a given size, with its own generators). Every setting the build also has (shingles, threshold, bands,

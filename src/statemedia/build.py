@@ -153,7 +153,7 @@ def _build_tables(
         )
         for p in outcome.posts
     ]
-    result = deduplicate(items, config.dedup)
+    result = deduplicate(items, config.dedup, engine)
     watch.lap("dedup")
     links: dict[str, list[DuplicateLink]] = defaultdict(list)
     for match in result.matches:

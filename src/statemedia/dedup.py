@@ -4,7 +4,8 @@ Contract: `deduplicate(items, config)` keeps one post per cluster (the smallest 
 one `Match` per removed post, so `len(kept) + len(matches) == len(items)`; the result does not
 depend on input order. For corpora that do not fit in memory as text, the same steps run in two
 streaming passes: `BoilerplateCounter.add_batch` (pass 1), then `NearDuplicateIndex.add_batch` and
-`.clusters()` (pass 2).
+`.clusters()` (pass 2). A batch's work is a plain function (`count_lines`, `band_sketch`) that an
+engine's worker can run; `.add` takes its result, so batches merged in order give one answer.
 
 Definitions (they decide what counts as a duplicate; change one and bump `DEDUP_VERSION`):
 
@@ -54,6 +55,7 @@ import numpy as np
 import xxhash
 
 from statemedia.config import DedupConfig
+from statemedia.engines import Engine, engine_for
 
 DEDUP_VERSION = "dedup@2"
 
@@ -66,6 +68,7 @@ _PAD_START = _U64(0x5A17_0001_0000_0001)
 _PAD_END = _U64(0x5A17_0002_0000_0002)
 _BATCH_CHARS = 400_000  # per batch: numpy temporaries of a few MB stay in reused heap memory
 _VERIFY_ELEMENTS = 1_000_000  # shingles gathered at once when verifying pairs
+PARALLEL_MIN_POSTS = 100_000  # below this, worker processes cost more than they save
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,6 +303,24 @@ def text_batches(lengths: Sequence[int], budget: int = _BATCH_CHARS) -> Iterable
 # Boilerplate lines (pass 1).
 
 
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """Pass 1 of one batch: exact keys, and every line's key with its post's exact key."""
+
+    keys: np.ndarray  # (n, 2) uint64
+    line_keys: np.ndarray  # uint64 per line with words
+    line_posts: np.ndarray  # uint64: the line's post, by exact key
+
+
+def count_lines(batch: tuple[Sequence[str], Sequence[str]]) -> Counted:
+    """Pass 1 on one batch of (sources, texts): a plain function, so workers can run it."""
+    sources, texts = batch
+    words = _split_words(texts, sources)
+    keys = _keys_from_words(texts, words)
+    post = _fmix64(keys[:, 0] ^ (keys[:, 1] * _SHINGLE_MULT))
+    return Counted(keys, words.line_key, post[words.line_doc])
+
+
 class BoilerplateCounter:
     """Counts, per source, the distinct posts (by exact key) each line occurs in.
 
@@ -316,12 +337,13 @@ class BoilerplateCounter:
 
     def add_batch(self, sources: Sequence[str], texts: Sequence[str]) -> np.ndarray:
         """Count the lines of a batch; returns the batch's exact keys ((n, 2) uint64)."""
-        words = _split_words(texts, sources)
-        keys = _keys_from_words(texts, words)
-        post = _fmix64(keys[:, 0] ^ (keys[:, 1] * _SHINGLE_MULT))
-        self._lines.append(words.line_key)
-        self._posts.append(post[words.line_doc])  # every line's key with its post's exact key
-        return keys
+        return self.add(count_lines((sources, texts)))
+
+    def add(self, counted: Counted) -> np.ndarray:
+        """Add a batch counted by `count_lines` (here or in a worker); returns its exact keys."""
+        self._lines.append(counted.line_keys)
+        self._posts.append(counted.line_posts)
+        return counted.keys
 
     def boilerplate(self) -> np.ndarray:
         """Sorted uint64 keys of the lines that occur in >= min_posts distinct posts of a source."""
@@ -525,6 +547,25 @@ class NearCluster:
     similarity: np.ndarray  # float64 exact Jaccard of removed to kept
 
 
+@dataclass(frozen=True, slots=True)
+class Banded:
+    """Pass 2 of one batch, as the index keeps it: shingle sets and LSH band keys (no signature)."""
+
+    shingles: np.ndarray  # uint32, sorted per post, posts concatenated
+    sizes: np.ndarray  # int64 shingles per post
+    bands: np.ndarray  # uint64 (n, bands)
+
+
+def band_sketch(
+    batch: tuple[Sequence[str], Sequence[str], DedupConfig, np.ndarray | None],
+) -> Banded:
+    """Pass 2 on one batch of (texts, sources, config, boilerplate): a plain function, so workers
+    can run it."""
+    texts, sources, config, boilerplate = batch
+    sk = sketch(texts, sources, config, boilerplate)
+    return Banded(sk.shingles, np.diff(sk.offsets), _band_keys(sk.signatures, config))
+
+
 class NearDuplicateIndex:
     """Collects compact sketches batch by batch, then clusters near duplicates.
 
@@ -542,10 +583,13 @@ class NearDuplicateIndex:
 
     def add_batch(self, texts: Sequence[str], sources: Sequence[str], priority: np.ndarray) -> None:
         """Sketch a batch of posts; `priority` (int64, unique) decides which copy is kept."""
-        sk = sketch(texts, sources, self.config, self.boilerplate)  # signatures dropped below
-        self._shingles.append(sk.shingles)
-        self._sizes.append(np.diff(sk.offsets))
-        self._bands.append(_band_keys(sk.signatures, self.config))
+        self.add(band_sketch((texts, sources, self.config, self.boilerplate)), priority)
+
+    def add(self, sketched: Banded, priority: np.ndarray) -> None:
+        """Add a batch sketched by `band_sketch` (here or in a worker), with its priorities."""
+        self._shingles.append(sketched.shingles)
+        self._sizes.append(sketched.sizes)
+        self._bands.append(sketched.bands)
         self._priority.append(np.asarray(priority, dtype=np.int64))
 
     def clusters(self) -> NearCluster:
@@ -651,8 +695,14 @@ def _greedy_split(
 # The whole stage.
 
 
-def deduplicate(items: Sequence[DedupItem], config: DedupConfig) -> DedupResult:
-    """Exact, then near-duplicate clustering; keeps the smallest-rank post of every cluster."""
+def deduplicate(
+    items: Sequence[DedupItem], config: DedupConfig, engine: Engine | None = None
+) -> DedupResult:
+    """Exact, then near-duplicate clustering; keeps the smallest-rank post of every cluster.
+
+    The two passes over the texts run batch by batch on `engine` (default: local, one process per
+    core from `PARALLEL_MIN_POSTS` posts); batches are the same and merged in the same order on any
+    engine, so the result is too. Clustering runs here."""
     n = len(items)
     ids = [item.post_id for item in items]
     if len(set(ids)) != n:
@@ -667,15 +717,25 @@ def deduplicate(items: Sequence[DedupItem], config: DedupConfig) -> DedupResult:
     texts = [item.text for item in items]
     sources = [item.source for item in items]
     counter = BoilerplateCounter(config.boilerplate_min_posts)
-    keys = [counter.add_batch(sources[s], texts[s]) for s in text_batches([len(t) for t in texts])]
+    slices = list(text_batches([len(t) for t in texts]))
+    engine = engine_for(engine, len(slices), n >= PARALLEL_MIN_POSTS)
+    counted = engine.map(count_lines, [(sources[s], texts[s]) for s in slices], "dedup pass 1")
+    keys = [counter.add(batch) for batch in counted]
+    del counted
     exact_rep = _exact_representatives(np.concatenate(keys), priority)
 
     # Pass 2: near duplicates among exact representatives only.
     reps = np.flatnonzero(exact_rep == np.arange(n))
     index = NearDuplicateIndex(config, counter.boilerplate())
-    for s in text_batches([len(texts[i]) for i in reps]):
-        batch = reps[s]
-        index.add_batch([texts[i] for i in batch], [sources[i] for i in batch], priority[batch])
+    batches = [reps[s] for s in text_batches([len(texts[i]) for i in reps])]
+    tasks = [
+        ([texts[i] for i in b], [sources[i] for i in b], config, index.boilerplate) for b in batches
+    ]
+    for batch, sketched in zip(
+        batches, engine.map(band_sketch, tasks, "dedup pass 2"), strict=True
+    ):
+        index.add(sketched, priority[batch])
+    del tasks
     near = index.clusters()
 
     final = np.arange(n)  # kept post of each exact representative

@@ -77,6 +77,15 @@ class LocalEngine:
             return list(_progress(pool.map(fn, items), len(items), desc))
 
 
+def engine_for(engine: Engine | None, parts: int, big: bool) -> Engine:
+    """The engine a stage runs on: the build's, else local, in one process per core (at most one
+    per part) when the input is `big`, else in this process (worker start-up and pickling cost
+    more than they save on small inputs)."""
+    if engine is not None:
+        return engine
+    return LocalEngine(max(1, min(parts, os.cpu_count() or 1)) if big else 1)
+
+
 @dataclass(slots=True)
 class DaskEngine:
     """A `dask.distributed` client: results are gathered in submission order."""

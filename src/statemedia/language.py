@@ -22,7 +22,6 @@ their order, whatever engine ran them.
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -33,7 +32,7 @@ from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from statemedia.clean import MENTION, URL
 from statemedia.config import LanguageConfig
-from statemedia.engines import Engine, LocalEngine
+from statemedia.engines import Engine, engine_for
 from statemedia.errors import ConfigError
 from statemedia.records import UNDETERMINED, Post
 from statemedia.release.manifest import LanguageCounts
@@ -102,9 +101,7 @@ def identify_posts(
     batches = [
         (config, tuple(texts[k : k + BATCH_POSTS])) for k in range(0, len(texts), BATCH_POSTS)
     ]
-    if engine is None:
-        big = len(posts) >= PARALLEL_MIN_POSTS
-        engine = LocalEngine(min(len(batches), os.cpu_count() or 1) if big else 1)
+    engine = engine_for(engine, len(batches), len(posts) >= PARALLEL_MIN_POSTS)
     results = [
         found for batch in engine.map(_identify_batch, batches, "language") for found in batch
     ]

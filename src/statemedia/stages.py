@@ -8,14 +8,13 @@ posts and link teasers), drops with reasons, a complete line account per file, a
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from statemedia.account import build_account
 from statemedia.clean import LINE_RULES, clean_draft
-from statemedia.engines import Engine, LocalEngine
+from statemedia.engines import Engine, LocalEngine, engine_for
 from statemedia.errors import BadInputError
 from statemedia.ids import native_post_id, raw_digest, raw_post_id
 from statemedia.inputs import RawFile
@@ -189,11 +188,10 @@ def parse_and_clean(
     manifest order, and the occurrence suffix of identical raw posts in one source counts across
     files in that order.
     """
-    if engine is None:
-        if workers is None:
-            big = sum(raw.size or len(raw.text or "") for raw in files) >= PARALLEL_MIN_BYTES
-            workers = min(len(files), os.cpu_count() or 1) if big else 1
+    if engine is None and workers is not None:
         engine = LocalEngine(workers)
+    big = sum(raw.size or len(raw.text or "") for raw in files) >= PARALLEL_MIN_BYTES
+    engine = engine_for(engine, len(files), big)
     results = engine.map(parse_file, files, "parse")
     outcome = ParseOutcome()
     earlier: Counter[str] = Counter()  # raw digests seen in earlier files
