@@ -532,3 +532,16 @@ def test_the_russian_inputs_release_verify_and_load(tmp_path):
     assert counts["identified"]["ru"] >= identified.count("ru")  # before dedup: all posts
     # the fixture's English-language quote post is identified as such, and counted
     assert counts["differs_by_pair"].get("ru->en", 0) >= identified.count("en") >= 1
+
+
+def test_release_languages_are_the_identified_ones_else_the_declared(built):
+    _, build = built
+    manifest = build.manifest
+    assert manifest.languages() == ["en", "ru"]  # identified; the quote post is English
+    counts = manifest.stage_counts.language
+    assert counts is not None
+    only_und = replace(counts, identified={UNDETERMINED: counts.seen})
+    undetermined = replace(manifest, stage_counts=replace(manifest.stage_counts, language=only_und))
+    assert undetermined.languages() == ["ru"]  # nothing identified: what the inputs declare
+    older = replace(manifest, stage_counts=replace(manifest.stage_counts, language=None))
+    assert older.languages() == ["ru"]

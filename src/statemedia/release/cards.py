@@ -19,6 +19,7 @@ from statemedia.clean import LINE_RULES
 from statemedia.config import CONFIG_FILE, Config, load_config
 from statemedia.fileio import write_atomic
 from statemedia.parse import registry
+from statemedia.records import UNDETERMINED
 from statemedia.release.hfcard import render_card
 from statemedia.release.layout import newest_version, read_manifest
 from statemedia.release.manifest import Manifest
@@ -128,7 +129,7 @@ def block_composition(version: str, manifest: Manifest, rows: Rows) -> str:
 
 
 def _languages(manifest: Manifest, rows: list[dict[str, Any]]) -> str:
-    """Posts per identified language and source (releases with `language@1` and later)."""
+    """Records per identified language and source (releases with `language@1` and later)."""
     counts = manifest.stage_counts.language
     if manifest.versions.language is None or counts is None:
         return ""
@@ -141,11 +142,11 @@ def _languages(manifest: Manifest, rows: list[dict[str, Any]]) -> str:
         ]
         for s in sources
     ]
-    differs = sum(r["language"] != r["declared_language"] and r["language"] != "und" for r in rows)
     return (
-        f"\n\nRecords per identified language (`language`, {manifest.versions.language}; `und`: "
-        f"too short or unsure), all tables: {differs} identified otherwise than their file "
-        "declares (`declared_language`).\n\n"
+        f"\n\nRecords per identified language (`language`, {manifest.versions.language}; "
+        f"`{UNDETERMINED}`: too short or unsure), all tables. Of the {counts.seen} posts seen "
+        f"before deduplication, {counts.differs_from_declared} were identified otherwise than "
+        "their file declares (`declared_language`).\n\n"
         + _table(["source", *(f"`{lang}`" for lang in languages)], table)
     )
 

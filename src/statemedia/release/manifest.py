@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from statemedia.completeness import ChannelCompleteness
 from statemedia.config import DedupConfig, LanguageConfig, SplitConfig, TranslationConfig
 from statemedia.errors import ReleaseError
-from statemedia.records import LineAccount
+from statemedia.records import UNDETERMINED, LineAccount
 from statemedia.translations import TranslationCounts
 from statemedia.vocab import SPLITS, Table
 
@@ -186,11 +186,12 @@ class Manifest:
 
     def languages(self) -> list[str]:
         """The release's languages: those identified in its posts (`language@1` and later; `und`
-        is no language), else, for older releases, those its inputs declare."""
+        is no language), else (older releases, or no post long enough to tell) those its inputs
+        declare."""
         counts = self.stage_counts.language
-        if counts is not None:
-            return sorted(lang for lang, n in counts.identified.items() if n and lang != "und")
-        return sorted({entry.language for entry in self.inputs})
+        found = [] if counts is None else [k for k, n in counts.identified.items() if n]
+        identified = sorted(lang for lang in found if lang != UNDETERMINED)
+        return identified or sorted({entry.language for entry in self.inputs})
 
     @property
     def has_labels(self) -> bool:
