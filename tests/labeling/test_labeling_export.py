@@ -12,6 +12,7 @@ from statemedia.labeling.export import (
     annotator_keys,
     assign_pseudonyms,
     convert_export,
+    foreign_annotators,
     parse_export,
     parse_predictions,
     parse_result,
@@ -231,3 +232,30 @@ def test_completed_by_as_id_or_user_object_is_the_same_annotator() -> None:
     assert [a.user_id for t in tasks for a in t.annotations] == [5, 6, 5, None]
     keys = annotator_keys(tasks, {6: "Bob@Example.org"})
     assert keys == ["ls-user:5", "email:bob@example.org", "ls-user:None"]
+
+
+def test_foreign_annotators_are_everyone_but_the_servers_coder() -> None:
+    """A coder's own server must hold only their annotations (blind `pull` refuses otherwise)."""
+    raw = json.dumps(
+        [
+            {
+                "id": 1,
+                "data": {"post_id": "p1"},
+                "annotations": [
+                    {"id": 1, "completed_by": 1, "result": result("other_policy")},
+                    {"id": 2, "completed_by": {"id": 7}, "result": result("other_policy")},
+                ],
+            },
+            {
+                "id": 2,
+                "data": {"post_id": "p2"},
+                "annotations": [
+                    {"id": 3, "completed_by": 1, "result": result("other_policy")},
+                ],
+            },
+        ]
+    )
+    tasks = parse_export(raw)
+    assert foreign_annotators(tasks, 1) == [7]
+    assert foreign_annotators(tasks, 7) == [1]
+    assert foreign_annotators(tasks[1:], 1) == []

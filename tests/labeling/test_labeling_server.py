@@ -152,3 +152,30 @@ def test_cli_exits_with_code_5_and_the_reason(
     assert "first start" in out and f"log: {state.resolve() / 'data' / 'server.log'}" in out
     assert err.startswith("statemedia: error: label-studio exited during start (exit code 3)")
     assert "| boom: no such table" in err
+
+
+def test_wait_all_names_the_server_that_died_and_stops_the_others(tmp_path: Path) -> None:
+    """Blind coding runs one server per coder: when one exits, all stop and the error says which."""
+    servers = []
+    for name, script in (
+        ("alive", "import time; time.sleep(60)"),
+        ("dying", "print('gone'); raise SystemExit(4)"),
+    ):
+        folder = tmp_path / name
+        folder.mkdir()
+        server = FakeServer(folder, CREDS, port=free_port())
+        server._log = server.log_path.open("ab")
+        server.process = subprocess.Popen(
+            [sys.executable, "-c", script],
+            stdout=server._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        servers.append(server)
+    alive = servers[0].process
+    with pytest.raises(LabelStudioError) as caught:
+        server_mod.wait_all(servers)
+    message = str(caught.value)
+    assert "exited while running (exit code 4)" in message and "| gone" in message
+    assert str(servers[1].log_path) in message
+    assert alive is not None and alive.poll() is not None  # the other server was stopped

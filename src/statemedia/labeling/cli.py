@@ -33,7 +33,6 @@ from statemedia.labeling.coders import (
     read_coders,
     registry_path,
     running,
-    wait_until_stopped,
     write_coders,
 )
 from statemedia.labeling.export import (
@@ -92,6 +91,7 @@ from statemedia.labeling.server import (
     load_credentials,
     resolve_token,
     resolve_url,
+    wait_all,
 )
 from statemedia.labeling.tasks import (
     build_tasks,
@@ -461,7 +461,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             for coder in coders:
                 print(f"  {coder.pseudonym}: {coder.url()}  login {coder.email}")
             print(f"  passwords: {registry_path(args.state_dir)}; stop all with Ctrl-C")
-            return wait_until_stopped(servers)
+            return wait_all(servers)  # `running` stops them all again: a no-op
     server = _start_local(args)
     try:
         args.url, args.token = server.url, server.credentials.token

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -33,7 +32,6 @@ from statemedia.labeling.server import (
     Credentials,
     LocalServer,
     port_in_use,
-    stop_signals_interrupt,
 )
 
 REGISTRY_FILE = "coders.json"
@@ -156,17 +154,6 @@ def add_coders(
     return every, replace(private, pseudonyms=pseudonyms), added
 
 
-def _wait_any(servers: Sequence[LocalServer]) -> tuple[LocalServer, int]:
-    """Block until one server's process exits; (that server, its exit status)."""
-    while True:
-        for server in servers:
-            process = server.process
-            code = process.poll() if process is not None else 0
-            if code is not None:
-                return server, code
-        time.sleep(0.5)
-
-
 @contextmanager
 def running(
     coders: Sequence[Coder],
@@ -196,23 +183,6 @@ def running(
     finally:
         for server in servers:
             server.stop()
-
-
-def wait_until_stopped(servers: Sequence[LocalServer]) -> int:
-    """Block until Ctrl-C (0) or until a server exits by itself (LabelStudioError saying which)."""
-    try:
-        with stop_signals_interrupt():
-            server, code = _wait_any(servers)
-    except KeyboardInterrupt:
-        return 0  # `running` stops every server on the way out
-    raise LabelStudioError(server.exit_message(code, "while running"))
-
-
-def no_coders_message(state_dir: Path) -> str:
-    return (
-        f"no coders registered in {registry_path(state_dir)}; add two or more with "
-        "`statemedia annotate coders add EMAIL EMAIL`"
-    )
 
 
 def ensure_blind(coders: Sequence[Coder], state_dir: Path) -> None:

@@ -20,7 +20,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -403,20 +403,39 @@ class LocalServer:
     def wait(self) -> int:
         """Block until Ctrl-C, SIGTERM or SIGHUP stops the server (then return 0); if the server
         exits by itself, raise LabelStudioError saying how, with its log's last lines."""
-        if self.process is None:
-            return 0
-        try:
-            with stop_signals_interrupt():
-                code = self.process.wait()
-        except KeyboardInterrupt:
-            self.stop()
-            return 0
-        # Not asked to stop: a bare exit status (`make` shows -15 as "Error 241") explains nothing.
-        self.stop()
-        raise LabelStudioError(self.exit_message(code, "while running", since=self._log_offset))
+        return wait_all([self])
+
+    def exited(self) -> int | None:
+        """The exit status if the process has ended (0 when none was started), else None."""
+        return 0 if self.process is None else self.process.poll()
 
     def __enter__(self) -> LocalServer:
         return self.start() if self.process is None else self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def wait_all(servers: Sequence[LocalServer]) -> int:
+    """Block until Ctrl-C, SIGTERM or SIGHUP (then stop every server and return 0), or until one
+    server exits by itself: stop them all and raise LabelStudioError saying which and how."""
+    try:
+        with stop_signals_interrupt():
+            while True:
+                for server in servers:
+                    code = server.exited()
+                    if code is not None:
+                        break
+                else:
+                    time.sleep(0.5)
+                    continue
+                break
+    except KeyboardInterrupt:
+        for other in servers:
+            other.stop()
+        return 0
+    # Not asked to stop: a bare exit status (`make` shows -15 as "Error 241") explains nothing.
+    message = server.exit_message(code, "while running", since=server._log_offset)
+    for other in servers:
+        other.stop()
+    raise LabelStudioError(message)
