@@ -27,13 +27,15 @@ from statemedia.cli import main
 from statemedia.config import LanguageConfig, load_config
 from statemedia.engines import LocalEngine
 from statemedia.errors import ConfigError
+from statemedia.inputs import load_inputs
 from statemedia.language import detector_text, identify, identify_posts, language_counts
-from statemedia.parse import FileContext, formats, split_lines
+from statemedia.parse import FileContext, formats, registry, split_lines
 from statemedia.parse.dates import month_number
 from statemedia.parse.event_dates import event_dates
 from statemedia.parse.tass import match_dateline
 from statemedia.records import UNDETERMINED
 from statemedia.release.manifest import Manifest
+from statemedia.stages import parse_and_clean, with_language
 from statemedia.vocab import EventDateKind, Table
 
 REPO = Path(__file__).resolve().parents[1]
@@ -300,25 +302,34 @@ def test_a_low_probability_is_undetermined_and_identification_is_deterministic()
     assert [identify(text, CONFIG) for _ in range(3)] == [loose] * 3
 
 
+def parsed_posts(root: Path) -> list:
+    """The repo's posts as the build's parse stage identifies them (statemedia.stages)."""
+    config = load_config(root / "statemedia.toml")
+    files = load_inputs(root / config.build.seeds_dir, root, set(registry()))
+    return with_language(parse_and_clean(files).posts, config.language)
+
+
 def test_identify_posts_keeps_order_and_counts_pairs(built):
-    _, build = built
-    posts = list(build.outcome.posts)
+    root, build = built
+    posts = parsed_posts(root)
+    assert identify_posts(posts, CONFIG) == posts  # already identified with the same settings
+    counts = language_counts(posts)
+    assert counts.differs_by_pair == {"ru->en": 1}
+    assert counts == build.manifest.stage_counts.language  # the build counts file by file
     assert identify_posts(posts, CONFIG) == posts  # already identified with the same settings
     counts = language_counts(posts)
     assert counts.differs_by_pair == {"ru->en": 1}
 
 
 def test_identify_posts_does_not_depend_on_the_engine_or_batching(built, monkeypatch):
-    _, build = built
-    posts = [
-        replace(post, language=UNDETERMINED, language_confidence=None)
-        for post in build.outcome.posts
-    ]
+    root, _ = built
+    identified = parsed_posts(root)
+    posts = [replace(post, language=UNDETERMINED, language_confidence=None) for post in identified]
     one = identify_posts(posts, CONFIG, LocalEngine(1))
     monkeypatch.setattr(language, "BATCH_POSTS", 2)  # five batches over two worker processes
     assert identify_posts(posts, CONFIG, LocalEngine(2)) == one
     assert [post.post_id for post in one] == [post.post_id for post in posts]
-    assert one == list(build.outcome.posts)
+    assert one == identified
 
 
 def test_detector_text_drops_urls_and_usernames_but_keeps_hashtags():

@@ -1,17 +1,23 @@
 """The pipeline's main: seeds -> parse -> clean -> language -> dedup -> split -> release tables.
 
-`build_tables` is the whole pipeline without writing: it returns the Arrow tables and the typed
-`Manifest` (without file entries); `release/` writes them. Nothing here reads the clock.
+`build_into` runs the whole pipeline and writes the release tables, shard by shard, into a folder
+it is given (a staging folder; `manifest.json` is written by the caller). Posts never stay in
+memory all at once: each file's posts are spilled after parsing (statemedia.spill) and read back,
+one file at a time, by the passes that need their text; the main process keeps ids, keep ranks
+and the compact dedup state. Every pass is a plain function over partitions, run on the build's
+engine (local processes or Dask), so the files do not depend on it. Nothing here reads the clock.
 """
 
 from __future__ import annotations
 
 import gc
+import shutil
+import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,22 +25,25 @@ import pyarrow as pa
 
 from statemedia import __version__
 from statemedia.clean import CLEAN_VERSION
-from statemedia.completeness import completeness
+from statemedia.completeness import completeness_of
 from statemedia.config import Config
-from statemedia.dedup import DEDUP_VERSION, DedupItem, DedupResult, deduplicate
-from statemedia.engines import Engine
+from statemedia.dedup import DEDUP_VERSION, DedupResult, dedup_text, deduplicate_parts
+from statemedia.engines import Engine, engine_for
 from statemedia.errors import BadInputError
+from statemedia.fileio import write_atomic
 from statemedia.ids import sha256_bytes
 from statemedia.inputs import RawFile, load_inputs
-from statemedia.labeling.publish import gold_by_post, published_annotations, read_label_files
+from statemedia.labeling.publish import published_annotations, read_label_files
 from statemedia.labeling.scheme import load_scheme
-from statemedia.language import LANGUAGE_VERSION, identify_posts, language_counts
+from statemedia.language import LANGUAGE_VERSION, check_candidates, merge_language_counts
 from statemedia.parse import registry
-from statemedia.records import DuplicateLink, Post
+from statemedia.records import DuplicateLink, LineAccount, Post, Provenance
+from statemedia.release.layout import shard_layout
 from statemedia.release.manifest import (
     BuildSettings,
     CleanCounts,
     DedupCounts,
+    FileEntry,
     InputEntry,
     LabelInput,
     Manifest,
@@ -43,50 +52,48 @@ from statemedia.release.manifest import (
     RuleVersions,
     StageCounts,
 )
-from statemedia.release.writer import post_row, rows_table
+from statemedia.release.streaming import Place, RowTask, ShardTask, spill_rows, write_shard
+from statemedia.release.writer import ROW_GROUP_ROWS, read_tables, rows_table, table_shards
+from statemedia.spill import SpillPart
 from statemedia.split import SPLIT_VERSION, assign_group_splits
-from statemedia.stages import ParseOutcome, parse_and_clean
-from statemedia.translations import TRANSLATION_VERSION, TranslationCounts, link_translations
-from statemedia.vocab import DateConfidence, RecordKind, Table, annotation_schema, schema_version
+from statemedia.stages import (
+    PARALLEL_MIN_BYTES,
+    SpilledFile,
+    SpillTask,
+    keep_rank,
+    merge_raw_ids,
+    parse_to_spill,
+)
+from statemedia.translations import (
+    TRANSLATION_VERSION,
+    TranslationCounts,
+    features_needed,
+    link_features,
+    translation_features,
+    translation_status,
+)
+from statemedia.vocab import Table, annotation_schema, schema_version
 
-# The best-dated copy first: a stated date, then an inferred one, then none.
-DATE_RANK = {DateConfidence.STATED: 0, DateConfidence.INFERRED: 1, DateConfidence.UNKNOWN: 2}
-
-
-def keep_rank(post: Post) -> tuple[Any, ...]:
-    """Which copy of a duplicate cluster is kept (smallest first), see DATACARD.md "Keep rank".
-
-    The copy whose date is best attested (stated, then inferred, then unknown); then one that the
-    platform identifies (a native id or a URL); then the earliest publication date; then articles
-    and posts before link teasers; then the original before a forward; then the longest text;
-    then the smallest id.
-    """
-    return (
-        DATE_RANK[post.date_confidence],
-        post.native_id is None and post.url is None,
-        post.published_date is None,
-        post.published_date or date.max,
-        post.record_kind == RecordKind.LINK_TEASER,
-        post.forwarded_from is not None,
-        -len(post.text),
-        post.post_id,
-    )
-
-
-def dedup_text(title: str | None, text: str) -> str:
-    """What dedup compares: title and text, so teasers with similar summaries keep their headlines."""
-    return f"{title}\n{text}" if title else text
+__all__ = ["BuildResult", "BuiltTables", "build_into", "build_tables", "dedup_text", "keep_rank"]
 
 
 @dataclass(slots=True)
 class BuildResult:
-    """Tables ready to write, and the manifest's content (without file hashes)."""
+    """What a build wrote: the manifest's content (files set; version and date when written)."""
+
+    manifest: Manifest
+    accounts: list[LineAccount]  # every line of every raw file, by category
+    seconds: dict[str, float]  # per stage; reported by `statemedia build`, never in a release
+
+
+@dataclass(slots=True)
+class BuiltTables:
+    """A build's tables read back into memory (`build_tables`: tests and small inputs)."""
 
     tables: dict[Table, pa.Table]  # every table of the release, in `Table` order
-    outcome: ParseOutcome
-    files: list[RawFile]
-    manifest: Manifest  # version, date and file entries are set when it is written
-    seconds: dict[str, float]  # per stage; reported by `statemedia build`, never in a release
+    manifest: Manifest
+    accounts: list[LineAccount]
+    seconds: dict[str, float]
 
 
 class Stopwatch:
@@ -108,104 +115,247 @@ def build_tables(
     config: Config,
     previous: dict[str, str] | None = None,
     engine: Engine | None = None,
-) -> BuildResult:
-    """Run the whole pipeline over the seeds under `root`; `previous` pins released posts' splits.
+) -> BuiltTables:
+    """`build_into` a temporary folder, and its tables read back (holds every table in memory)."""
+    with tempfile.TemporaryDirectory(prefix="statemedia-build-") as tmp:
+        result = build_into(root, config, Path(tmp), previous, engine)
+        tables = read_tables(Path(tmp), result.manifest.files)
+    return BuiltTables(tables, result.manifest, result.accounts, result.seconds)
 
-    The parse stage runs on `engine` (default: local processes, as many as the input size calls
-    for); the result does not depend on it.
+
+def build_into(
+    root: Path,
+    config: Config,
+    folder: Path,
+    previous: dict[str, str] | None = None,
+    engine: Engine | None = None,
+) -> BuildResult:
+    """Run the whole pipeline over the seeds under `root` and write every release table's shards
+    into `folder`; `previous` pins released posts' splits.
+
+    The stages run on `engine` (default: local processes, as many as the input size calls for);
+    the files do not depend on it. The spill goes to a scratch folder inside `folder`, removed
+    before returning (also on failure); on a cluster, `folder` must be on storage every worker
+    reads and writes.
     """
     # The pipeline allocates millions of small acyclic objects; the cyclic garbage collector would
     # rescan them all again and again (the build ran superlinearly at 1M posts), and finds nothing.
     was_enabled = gc.isenabled()
     gc.disable()
+    scratch = Path(tempfile.mkdtemp(prefix=".spill-", dir=folder))
     try:
-        return _build_tables(root, config, previous, engine)
+        return _build_into(root, config, folder, scratch, previous, engine)
     finally:
+        shutil.rmtree(scratch, ignore_errors=True)
         if was_enabled:
             gc.enable()
 
 
-def _build_tables(
+@dataclass(frozen=True, slots=True)
+class MatchedPost:
+    """What the manifest's merges and a kept row's `duplicates` need of a matched post."""
+
+    source: str
+    provenance: Provenance
+    url: str | None
+    published_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DetailTask:
+    """One file's posts to read again after dedup: matched ones, and those to score as
+    translations."""
+
+    part: SpillPart
+    matched: tuple[int, ...]
+    featured: tuple[int, ...]
+
+
+def post_details(task: DetailTask) -> tuple[dict[str, MatchedPost], list[Any]]:
+    """An engine task: the matched posts' details and the translation features of one file."""
+    posts = task.part.posts()
+    matched = {
+        posts[i].post_id: MatchedPost(
+            posts[i].source, posts[i].provenance, posts[i].url, posts[i].published_at
+        )
+        for i in task.matched
+    }
+    return matched, [translation_features(posts[i], posts[i].source) for i in task.featured]
+
+
+def _build_into(
     root: Path,
     config: Config,
+    folder: Path,
+    scratch: Path,
     previous: dict[str, str] | None,
     engine: Engine | None,
 ) -> BuildResult:
     watch = Stopwatch()
     files = load_inputs(root / config.build.seeds_dir, root, set(registry()))
+    check_candidates(config.language)
     watch.lap("read")
-    outcome = parse_and_clean(files, engine=engine)
-    watch.lap("parse_clean")
-    outcome.posts = identify_posts(outcome.posts, config.language, engine)
-    watch.lap("language")
-    posts: dict[str, Post] = {}
-    for post in outcome.posts:
-        earlier = posts.setdefault(post.post_id, post)
-        if earlier is not post:
-            raise BadInputError(
-                f"{_where(earlier)} and {_where(post)}: both are post {post.post_id}: a platform "
-                "message id may occur once per channel; remove the repeated message, or declare "
-                "the two files as different channels"
-            )
-    items = [
-        DedupItem(
-            post_id=p.post_id, source=p.source, text=dedup_text(p.title, p.text), rank=keep_rank(p)
-        )
-        for p in outcome.posts
+    big = sum(raw.size or len(raw.text or "") for raw in files) >= PARALLEL_MIN_BYTES
+    per_file = engine_for(engine, len(files), big)
+    spilled = per_file.map(
+        parse_to_spill,
+        [
+            SpillTask(raw, str(scratch / f"posts-{k:06d}.pickle"), config.language)
+            for k, raw in enumerate(files)
+        ],
+        "parse",
+    )
+    parts = [
+        SpillPart(f.path, renames)
+        for f, renames in zip(spilled, merge_raw_ids(spilled), strict=True)
     ]
-    result = deduplicate(items, config.dedup, engine)
+    watch.lap("parse_clean")
+    ids = [post_id for f in spilled for post_id in f.ids]
+    _refuse_repeated_ids(ids, spilled, parts)
+    ranks = [rank for f in spilled for rank in f.ranks]
+    result = deduplicate_parts(ids, ranks, parts, config.dedup, engine)
+    del ranks
     watch.lap("dedup")
+
+    kept = set(result.kept)
+    matched_ids = {m.kept_id for m in result.matches} | {m.removed_id for m in result.matches}
+    # Kept posts that are not teasers may join translation groups (teasers are in no split).
+    status: Counter[str] = Counter()
+    candidates: list[tuple[str, str, int | None, int | None]] = []
+    candidate_at: list[tuple[int, int]] = []
+    for j, f in enumerate(spilled):
+        for pos, post_id in enumerate(f.ids):
+            if post_id not in kept or f.teasers[pos]:
+                continue
+            status["seen"] += 1
+            why = translation_status(
+                f.languages[pos], f.minutes[pos] is not None or f.days[pos] is not None
+            )
+            if why:
+                status[why] += 1
+            else:
+                candidates.append((f.source, f.languages[pos], f.minutes[pos], f.days[pos]))
+                candidate_at.append((j, pos))
+    featured: list[list[int]] = [[] for _ in spilled]
+    needed = features_needed(candidates, config.translations.window_minutes)
+    for (j, pos), need in zip(candidate_at, needed, strict=True):
+        if need:
+            featured[j].append(pos)
+    del candidates, candidate_at, needed
+    tasks = [
+        DetailTask(
+            parts[j],
+            tuple(pos for pos, post_id in enumerate(f.ids) if post_id in matched_ids),
+            tuple(featured[j]),
+        )
+        for j, f in enumerate(spilled)
+    ]
+    wanted = [k for k, task in enumerate(tasks) if task.matched or task.featured]
+    details: dict[str, MatchedPost] = {}
+    features: list[Any] = []
+    for matched, feats in per_file.map(post_details, [tasks[k] for k in wanted], "details"):
+        details.update(matched)
+        features.extend(feats)
+    del tasks, featured
+    translations = link_features(
+        features, status["seen"], status["no_language"], status["undated"], config.translations
+    )
+    del features
+    watch.lap("translations")
+
     links: dict[str, list[DuplicateLink]] = defaultdict(list)
     for match in result.matches:
+        removed = details[match.removed_id]
         links[match.kept_id].append(
             DuplicateLink(
                 kept_post_id=match.kept_id,
                 removed_post_id=match.removed_id,
                 method=match.method,
                 similarity=match.similarity,
-                removed_provenance=posts[match.removed_id].provenance,
-                removed_url=posts[match.removed_id].url,
-                removed_published_at=posts[match.removed_id].published_at,
+                removed_provenance=removed.provenance,
+                removed_url=removed.url,
+                removed_published_at=removed.published_at,
             )
         )
     clusters: dict[str, list[str]] = defaultdict(list)
     for post_id, cluster_id in result.cluster_of.items():
         clusters[cluster_id].append(post_id)
-    # Teasers are in no split table, so they join no translation group.
-    translations = link_translations(
-        [posts[i] for i in result.kept if posts[i].record_kind != RecordKind.LINK_TEASER],
-        config.translations,
-    )
-    watch.lap("translations")
     assignment = assign_group_splits(
         dict(sorted(clusters.items())),
         {group.group_id: group.members for group in translations.groups},
         config.split,
         previous,
     )
+    del clusters
     split_of = assignment.split_of
     group_of = translations.group_of()
     scheme = load_scheme()
     gold, annotations, label_files = read_label_files(root / config.build.labels_dir)
-    labels = gold_by_post(gold, result.kept, scheme)
-    rows: dict[Table, list[dict[str, Any]]] = {table: [] for table in Table}
-    for post_id in result.kept:
-        post = posts[post_id]
-        is_teaser = post.record_kind == RecordKind.LINK_TEASER
-        table = Table.LINK_TEASERS if is_teaser else Table(split_of[post_id])
-        rows[table].append(
-            post_row(post, links.get(post_id, ()), group_of.get(post_id), labels[post_id])
+    gold_of = {label.post_id: label for label in gold}
+
+    # Every kept post's table, and its shard: its position in the table's post_id order.
+    members: dict[Table, list[tuple[str, int, int]]] = {table: [] for table in Table}
+    for j, f in enumerate(spilled):
+        for pos, post_id in enumerate(f.ids):
+            if post_id in kept:
+                table = Table.LINK_TEASERS if f.teasers[pos] else Table(split_of[post_id])
+                members[table].append((post_id, j, pos))
+    max_rows = config.release.max_rows_per_shard
+    targets: list[dict[int, Place]] = [{} for _ in spilled]
+    for table, rows in members.items():
+        rows.sort()
+        for position, (_, j, pos) in enumerate(rows):
+            shard, offset = divmod(position, max_rows)
+            targets[j][pos] = (table, shard, offset // ROW_GROUP_ROWS)
+    table_rows = {table: len(rows) for table, rows in members.items()}
+    del members
+    row_tasks = []
+    for j, f in enumerate(spilled):
+        mine = [f.ids[pos] for pos in targets[j]]
+        row_tasks.append(
+            RowTask(
+                part=parts[j],
+                file_index=j,
+                targets=targets[j],
+                links={i: tuple(links[i]) for i in mine if i in links},
+                groups={i: group_of[i] for i in mine if i in group_of},
+                gold={i: gold_of[i] for i in mine if i in gold_of},
+                scratch=str(scratch / "rows"),
+            )
         )
-    rows[Table.ANNOTATIONS] = published_annotations(annotations, scheme, set(result.kept))
-    tables = {
-        table: (
-            rows_table(rows[table], annotation_schema(), key=("post_id", "annotator"))
-            if table == Table.ANNOTATIONS
-            else rows_table(rows[table])
+    row_parts = per_file.map(spill_rows, row_tasks, "rows")
+    del row_tasks, targets
+    by_group: dict[Place, list[tuple[str, int]]] = defaultdict(list)
+    for file_parts in row_parts:  # in file order: a group's rows are read in a fixed order
+        for row_part in file_parts:
+            by_group[row_part.place].append((row_part.path, row_part.batch))
+    shard_tasks = [
+        ShardTask(
+            table,
+            shard.path,
+            shard.rows,
+            tuple(tuple(by_group[(table, k, g)]) for g in range(-(-shard.rows // ROW_GROUP_ROWS))),
+            str(folder),
         )
         for table in Table
-    }
+        if table != Table.ANNOTATIONS
+        for k, shard in enumerate(shard_layout(table, table_rows[table], max_rows))
+    ]
+    shards = engine_for(engine, len(shard_tasks), big)
+    entries: list[FileEntry] = list(shards.map(write_shard, shard_tasks, "shards"))
+    annotation_rows = published_annotations(annotations, scheme, kept)
+    table_rows[Table.ANNOTATIONS] = len(annotation_rows)
+    for entry, data in table_shards(
+        Table.ANNOTATIONS,
+        rows_table(annotation_rows, annotation_schema(), key=("post_id", "annotator")),
+        config.release,
+    ):
+        write_atomic(folder / entry.path, data)
+        entries.append(entry)
+    order = {table: k for k, table in enumerate(Table)}
+    entries.sort(key=lambda entry: (order[Table(entry.table)], entry.path))
     watch.lap("split_tables")
+
     manifest = Manifest(
         version=None,
         date_released=None,
@@ -226,66 +376,92 @@ def _build_tables(
             language=config.language,
             translations=config.translations,
         ),
-        inputs=tuple(
-            InputEntry(
-                path=raw.repo_path,
-                sha256=raw.sha256,
-                bytes=raw.size,
-                source=raw.decl.source,
-                platform=raw.decl.platform,
-                format=raw.decl.format,
-                language=raw.decl.language,
-                collection=raw.decl.collection,
-                collected_at=(
-                    raw.decl.collected_at.isoformat().replace("+00:00", "Z")
-                    if raw.decl.collected_at
-                    else None
-                ),
-            )
-            for raw in files
-        ),
+        inputs=tuple(_input_entry(raw) for raw in files),
         label_inputs=tuple(
             LabelInput(path=str(path.relative_to(root)), sha256=sha256_bytes(path.read_bytes()))
             for path in label_files
         ),
         label_scheme_version=scheme.version,
         stage_counts=stage_counts(
-            outcome,
+            files,
+            spilled,
             result,
-            {t: len(r) for t, r in rows.items()},
+            table_rows,
             translations.counts,
             len(assignment.conflicts),
         ),
         # Per channel with platform ids: the message-id range and every gap (missing ids).
-        completeness=completeness([*outcome.posts, *outcome.dropped, *outcome.service_ids]),
-        line_account=tuple(outcome.accounts),
+        completeness=completeness_of(f.channel_ids for f in spilled),
+        line_account=tuple(f.account for f in spilled),
         merges=tuple(
             Merge(
                 kept=match.kept_id,
                 removed=match.removed_id,
                 method=match.method,
                 similarity=round(match.similarity, 6),
-                kept_source=posts[match.kept_id].source,
-                removed_source=posts[match.removed_id].source,
-                kept_lines=_where(posts[match.kept_id]),
-                removed_lines=_where(posts[match.removed_id]),
+                kept_source=details[match.kept_id].source,
+                removed_source=details[match.removed_id].source,
+                kept_lines=_lines(details[match.kept_id].provenance),
+                removed_lines=_lines(details[match.removed_id].provenance),
             )
             for match in sorted(result.matches, key=lambda m: (m.kept_id, m.removed_id))
         ),
-        files=(),
+        files=tuple(entries),
     )
     return BuildResult(
-        tables=tables, outcome=outcome, files=files, manifest=manifest, seconds=watch.seconds
+        manifest=manifest, accounts=[f.account for f in spilled], seconds=watch.seconds
     )
 
 
-def _where(post: Post) -> str:
-    p = post.provenance
+def _input_entry(raw: RawFile) -> InputEntry:
+    return InputEntry(
+        path=raw.repo_path,
+        sha256=raw.sha256,
+        bytes=raw.size,
+        source=raw.decl.source,
+        platform=raw.decl.platform,
+        format=raw.decl.format,
+        language=raw.decl.language,
+        collection=raw.decl.collection,
+        collected_at=(
+            raw.decl.collected_at.isoformat().replace("+00:00", "Z")
+            if raw.decl.collected_at
+            else None
+        ),
+    )
+
+
+def _refuse_repeated_ids(
+    ids: Sequence[str], spilled: Sequence[SpilledFile], parts: Sequence[SpillPart]
+) -> None:
+    """A post id may occur once in a build: name both places of the first repeat."""
+    if len(set(ids)) == len(ids):
+        return
+    first: dict[str, tuple[int, int]] = {}
+    for j, f in enumerate(spilled):
+        for pos, post_id in enumerate(f.ids):
+            if post_id in first:
+                k, other = first[post_id]
+                earlier, post = parts[k].posts()[other], parts[j].posts()[pos]
+                raise BadInputError(
+                    f"{_where(earlier)} and {_where(post)}: both are post {post_id}: a platform "
+                    "message id may occur once per channel; remove the repeated message, or "
+                    "declare the two files as different channels"
+                )
+            first[post_id] = (j, pos)
+
+
+def _lines(p: Provenance) -> str:
     return f"{p.source_file}:{p.line_start}-{p.line_end}"
 
 
+def _where(post: Post) -> str:
+    return _lines(post.provenance)
+
+
 def stage_counts(
-    outcome: ParseOutcome,
+    files: Sequence[RawFile],
+    spilled: Sequence[SpilledFile],
     result: DedupResult,
     table_rows: Mapping[Table, int],
     translations: TranslationCounts,
@@ -293,27 +469,30 @@ def stage_counts(
 ) -> StageCounts:
     """Seen, kept and dropped by reason at every stage."""
     # Keys as plain strings: these maps are printed and serialised, not branched on.
-    kinds = Counter(str(post.record_kind) for post in outcome.posts)
+    kinds: Counter[str] = Counter()
+    dropped: Counter[str] = Counter()
+    touched: Counter[str] = Counter()
+    for f in spilled:
+        kinds.update(f.kinds)
+        dropped.update(f.dropped)
+        touched.update(f.touched)
+    posts = sum(len(f.ids) for f in spilled)
     methods = Counter(str(match.method) for match in result.matches)
     return StageCounts(
-        parse=ParseCounts(
-            files=len(outcome.accounts), records=len(outcome.posts) + len(outcome.dropped)
-        ),
-        parse_by_file=outcome.file_counts,
+        parse=ParseCounts(files=len(spilled), records=posts + sum(dropped.values())),
+        parse_by_file={raw.repo_path: f.counts for raw, f in zip(files, spilled, strict=True)},
         clean=CleanCounts(
-            seen=len(outcome.posts) + len(outcome.dropped),
-            kept=len(outcome.posts),
-            dropped=dict(Counter(str(d.reason) for d in outcome.dropped)),
+            seen=posts + sum(dropped.values()),
+            kept=posts,
+            dropped=dict(dropped),
             kept_by_kind=dict(sorted(kinds.items())),
             records_with_lines_removed={
-                str(category): n for category, n in sorted(outcome.posts_touched.items())
+                str(category): n for category, n in sorted(touched.items())
             },
         ),
-        dedup=DedupCounts(
-            seen=len(outcome.posts), kept=len(result.kept), removed=dict(sorted(methods.items()))
-        ),
+        dedup=DedupCounts(seen=posts, kept=len(result.kept), removed=dict(sorted(methods.items()))),
         split={str(table): table_rows[table] for table in Table},
-        language=language_counts(outcome.posts),
+        language=merge_language_counts([f.language_counts for f in spilled]),
         translations=translations,
         split_conflicts=split_conflicts,
     )

@@ -7,16 +7,17 @@ Each `run_*` function prints a human summary and returns an exit code; errors ar
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import pyarrow as pa
+    pass
 
 from statemedia.account import format_accounts
-from statemedia.build import build_tables
+from statemedia.build import build_into
 from statemedia.config import CONFIG_FILE, Config, load_config
 from statemedia.engines import open_engine
 from statemedia.errors import ReleaseError
@@ -38,10 +39,9 @@ from statemedia.release.layout import (
 )
 from statemedia.release.lock import dataset_lock
 from statemedia.release.manifest import FileEntry, Manifest
-from statemedia.release.semver import bump_against_newest, bump_of, next_version
+from statemedia.release.semver import bump_against_folder, bump_of, next_version
 from statemedia.release.staging import check_build_target, promote, replace_build, staged
-from statemedia.release.writer import file_entries, write_tables
-from statemedia.vocab import Table
+from statemedia.release.writer import write_manifest
 
 
 def _config(root: Path) -> Config:
@@ -128,20 +128,18 @@ def run_build(
     with dataset_lock(dataset_dir, "statemedia build"):
         check_build_target(out)  # before the work, and again before the swap
         _refuse_corrupted_releases(dataset_dir)
-        with open_engine(engine, workers, scheduler) as runner:
-            build = build_tables(root, config, released_splits(dataset_dir), runner)
         with staged(out.parent, out.name) as staging:
-            manifest = write_tables(
-                staging, build.tables, build.manifest, config.release, version=None
-            )
-            accounts = format_accounts(build.outcome.accounts)
+            with open_engine(engine, workers, scheduler) as runner:
+                build = build_into(root, config, staging, released_splits(dataset_dir), runner)
+            manifest = write_manifest(staging, build.manifest, version=None)
+            accounts = format_accounts(build.accounts)
             write_atomic(staging / "line_account.txt", accounts + "\n")
             write_atomic(staging / "seconds.json", json.dumps(build.seconds, indent=2) + "\n")
         replace_build(staging, out)
         version, differing = compare_with_release(dataset_dir, manifest.files)
     if not quiet:
         print("Line account (every line of every raw file, by category):")
-        print(format_accounts(build.outcome.accounts))
+        print(format_accounts(build.accounts))
         print()
     print(_summary(manifest))
     for channel, report in manifest.completeness.items():
@@ -156,7 +154,7 @@ def run_build(
         print("no release yet: cut one with `statemedia release --version 1.0.0`")
     elif differing:
         print(f"differs from release {version} in: {', '.join(differing)}")
-        found = bump_against_newest(dataset_dir, build.tables)
+        found = bump_against_folder(dataset_dir, out)
         assert found is not None
         newest, bump = found
         for reason in bump.reasons:
@@ -194,17 +192,10 @@ def run_release(root: Path, version_text: str, date_released: str | None = None)
         if newest is not None and version_key(version) <= version_key(newest):
             raise ReleaseError(f"version {version} is not newer than the newest release {newest}")
         _refuse_corrupted_releases(dataset_dir)
-        build = build_tables(root, config, released_splits(dataset_dir))
-        _refuse_too_small_bump(dataset_dir, version, build.tables)
         with staged(final.parent, version) as staging:
-            manifest = write_tables(
-                staging,
-                build.tables,
-                build.manifest,
-                config.release,
-                version=version,
-                date_released=when,
-            )
+            build = build_into(root, config, staging, released_splits(dataset_dir))
+            manifest = write_manifest(staging, build.manifest, version, date_released=when)
+            _refuse_too_small_bump(dataset_dir, version, staging)
             # Written before promotion: croissant.json is part of the release, as immutable.
             croissant = render_croissant(staging, manifest, version, config.project)
             write_atomic(staging / CROISSANT, croissant)
@@ -217,11 +208,10 @@ def run_release(root: Path, version_text: str, date_released: str | None = None)
     return 0
 
 
-def _refuse_too_small_bump(
-    dataset_dir: Path, version: str, tables: Mapping[Table, pa.Table]
-) -> None:
-    """Refuse a version whose bump over the newest release is smaller than the changes need."""
-    found = bump_against_newest(dataset_dir, tables)
+def _refuse_too_small_bump(dataset_dir: Path, version: str, built: Path) -> None:
+    """Refuse a version whose bump over the newest release (from the build written in `built`)
+    is smaller than the changes need."""
+    found = bump_against_folder(dataset_dir, built)
     if found is None:
         return
     newest, report = found
@@ -246,9 +236,9 @@ def run_verify(root: Path, reproduce: bool = False) -> int:
         version = newest_version(dataset_dir)
         assert version is not None
         previous = released_splits(dataset_dir)
-        build = build_tables(root, config, previous)
-        entries = file_entries(build.tables, config.release)
-        _, differing = compare_with_release(dataset_dir, entries)
+        with tempfile.TemporaryDirectory(prefix="statemedia-reproduce-") as scratch:
+            build = build_into(root, config, Path(scratch), previous)
+        _, differing = compare_with_release(dataset_dir, build.manifest.files)
         problems += [f"rebuild from seeds/ differs from {version}: {name}" for name in differing]
     for problem in problems:
         print(f"MISMATCH {problem}")

@@ -8,9 +8,11 @@ without a channel and a numeric platform id are ignored. Only ids passed in coun
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
+
+import numpy as np
 
 from statemedia.records import Dropped, Post
 
@@ -32,10 +34,8 @@ def gaps(numbers: Iterable[int]) -> tuple[tuple[int, int], ...]:
     return tuple((a + 1, b - 1) for a, b in pairwise(ordered) if b - a > 1)
 
 
-def completeness(
-    records: Iterable[Post | Dropped | tuple[str, str]],
-) -> dict[str, ChannelCompleteness]:
-    """Per channel: first and last message id, ids present and missing, and the missing ranges."""
+def channel_ids(records: Iterable[Post | Dropped | tuple[str, str]]) -> dict[str, np.ndarray]:
+    """Per channel (lower case), the sorted distinct numeric platform ids among `records`."""
     found: dict[str, set[int]] = defaultdict(set)
     for record in records:
         channel, native = (
@@ -43,15 +43,32 @@ def completeness(
         )
         if channel and native and native.isdigit():
             found[channel.lower()].add(int(native))
+    return {channel: np.array(sorted(ids), dtype=np.int64) for channel, ids in found.items()}
+
+
+def completeness(
+    records: Iterable[Post | Dropped | tuple[str, str]],
+) -> dict[str, ChannelCompleteness]:
+    """Per channel: first and last message id, ids present and missing, and the missing ranges."""
+    return completeness_of([channel_ids(records)])
+
+
+def completeness_of(parts: Iterable[Mapping[str, np.ndarray]]) -> dict[str, ChannelCompleteness]:
+    """`completeness` from the `channel_ids` of several parts (e.g. one per file), merged."""
+    by_channel: dict[str, list[np.ndarray]] = defaultdict(list)
+    for part in parts:
+        for channel, ids in part.items():
+            by_channel[channel].append(ids)
     report: dict[str, ChannelCompleteness] = {}
-    for channel in sorted(found):
-        numbers = found[channel]
-        first, last = min(numbers), max(numbers)
+    for channel in sorted(by_channel):
+        numbers = np.unique(np.concatenate(by_channel[channel]))
+        first, last = int(numbers[0]), int(numbers[-1])
+        step = np.flatnonzero(np.diff(numbers) > 1)
         report[channel] = ChannelCompleteness(
             first_id=first,
             last_id=last,
             present=len(numbers),
             missing=last - first + 1 - len(numbers),
-            gaps=gaps(numbers),
+            gaps=tuple((int(numbers[i]) + 1, int(numbers[i + 1]) - 1) for i in step),
         )
     return report

@@ -50,6 +50,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
+from typing import Protocol
 
 import numpy as np
 import xxhash
@@ -695,45 +696,122 @@ def _greedy_split(
 # The whole stage.
 
 
+def dedup_text(title: str | None, text: str) -> str:
+    """What dedup compares: title and text, so teasers with similar summaries keep their headlines."""
+    return f"{title}\n{text}" if title else text
+
+
+class TextPart(Protocol):
+    """A partition of the posts, read where a worker runs: its sources and texts, in order."""
+
+    def texts(self) -> tuple[Sequence[str], Sequence[str]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TextBatch:
+    """A partition held in memory: (sources, texts)."""
+
+    sources: Sequence[str]
+    text_list: Sequence[str]
+
+    def texts(self) -> tuple[Sequence[str], Sequence[str]]:
+        """Its sources and texts."""
+        return self.sources, self.text_list
+
+
+def count_part(part: TextPart) -> Counted:
+    """Pass 1 over one partition, in batches of bounded size (an engine task)."""
+    sources, texts = part.texts()
+    pieces = [count_lines((sources[s], texts[s])) for s in text_batches([len(t) for t in texts])]
+    if not pieces:
+        return Counted(np.zeros((0, 2), _U64), np.zeros(0, _U64), np.zeros(0, _U64))
+    return Counted(
+        np.concatenate([c.keys for c in pieces]),
+        np.concatenate([c.line_keys for c in pieces]),
+        np.concatenate([c.line_posts for c in pieces]),
+    )
+
+
+def band_part(task: tuple[TextPart, np.ndarray, DedupConfig, np.ndarray | None]) -> Banded:
+    """Pass 2 over the posts at `positions` of one partition, in batches (an engine task)."""
+    part, positions, config, boilerplate = task
+    sources, texts = part.texts()
+    chosen = [texts[i] for i in positions]
+    their = [sources[i] for i in positions]
+    pieces = [
+        band_sketch((chosen[s], their[s], config, boilerplate))
+        for s in text_batches([len(t) for t in chosen])
+    ]
+    if not pieces:
+        return Banded(
+            np.zeros(0, np.uint32), np.zeros(0, np.int64), np.zeros((0, config.bands), _U64)
+        )
+    return Banded(
+        np.concatenate([b.shingles for b in pieces]),
+        np.concatenate([b.sizes for b in pieces]),
+        np.concatenate([b.bands for b in pieces]),
+    )
+
+
 def deduplicate(
     items: Sequence[DedupItem], config: DedupConfig, engine: Engine | None = None
 ) -> DedupResult:
+    """Exact, then near-duplicate clustering of posts held in memory (see `deduplicate_parts`)."""
+    lengths = [len(item.text) for item in items]
+    parts = [
+        TextBatch(tuple(i.source for i in items[s]), tuple(i.text for i in items[s]))
+        for s in text_batches(lengths)
+    ]
+    return deduplicate_parts(
+        [item.post_id for item in items], [item.rank for item in items], parts, config, engine
+    )
+
+
+def deduplicate_parts(
+    ids: Sequence[str],
+    ranks: Sequence[tuple],
+    parts: Sequence[TextPart],
+    config: DedupConfig,
+    engine: Engine | None = None,
+) -> DedupResult:
     """Exact, then near-duplicate clustering; keeps the smallest-rank post of every cluster.
 
-    The two passes over the texts run batch by batch on `engine` (default: local, one process per
-    core from `PARALLEL_MIN_POSTS` posts); batches are the same and merged in the same order on any
-    engine, so the result is too. Clustering runs here."""
-    n = len(items)
-    ids = [item.post_id for item in items]
+    `ids` and `ranks` are every post's, in the order of the partitions' texts concatenated. The
+    two passes over the texts run partition by partition on `engine` (default: local, one process
+    per core from `PARALLEL_MIN_POSTS` posts); every post's result does not depend on the
+    partition it is in, and partitions are merged in order, so neither does the outcome.
+    Clustering runs here, on compact arrays (no text).
+    """
+    n = len(ids)
     if len(set(ids)) != n:
         raise ValueError("deduplicate: post_id values must be unique")
     if n == 0:
         return DedupResult(kept=[], matches=[], cluster_of={})
-    order = sorted(range(n), key=lambda i: items[i].rank)
+    order = sorted(range(n), key=ranks.__getitem__)
     priority = np.empty(n, dtype=np.int64)
     priority[order] = np.arange(n)
 
     # Pass 1: exact keys and boilerplate line counts.
-    texts = [item.text for item in items]
-    sources = [item.source for item in items]
     counter = BoilerplateCounter(config.boilerplate_min_posts)
-    slices = list(text_batches([len(t) for t in texts]))
-    engine = engine_for(engine, len(slices), n >= PARALLEL_MIN_POSTS)
-    counted = engine.map(count_lines, [(sources[s], texts[s]) for s in slices], "dedup pass 1")
-    keys = [counter.add(batch) for batch in counted]
-    del counted
+    engine = engine_for(engine, len(parts), n >= PARALLEL_MIN_POSTS)
+    keys = [counter.add(counted) for counted in engine.map(count_part, parts, "dedup pass 1")]
+    sizes = [len(k) for k in keys]
+    if sum(sizes) != n:
+        raise ValueError(f"deduplicate: {n} ids but the partitions hold {sum(sizes)} texts")
     exact_rep = _exact_representatives(np.concatenate(keys), priority)
+    del keys
 
     # Pass 2: near duplicates among exact representatives only.
     reps = np.flatnonzero(exact_rep == np.arange(n))
     index = NearDuplicateIndex(config, counter.boilerplate())
-    batches = [reps[s] for s in text_batches([len(texts[i]) for i in reps])]
-    tasks = [
-        ([texts[i] for i in b], [sources[i] for i in b], config, index.boilerplate) for b in batches
-    ]
-    for batch, sketched in zip(
-        batches, engine.map(band_sketch, tasks, "dedup pass 2"), strict=True
-    ):
+    bounds = np.concatenate(([0], np.cumsum(sizes)))
+    tasks, chosen = [], []
+    for j, part in enumerate(parts):
+        lo, hi = np.searchsorted(reps, [bounds[j], bounds[j + 1]])
+        if hi > lo:
+            tasks.append((part, reps[lo:hi] - bounds[j], config, index.boilerplate))
+            chosen.append(reps[lo:hi])
+    for batch, sketched in zip(chosen, engine.map(band_part, tasks, "dedup pass 2"), strict=True):
         index.add(sketched, priority[batch])
     del tasks
     near = index.clusters()

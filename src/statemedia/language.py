@@ -132,3 +132,19 @@ def language_counts(posts: Sequence[Post]) -> LanguageCounts:
         differs_from_declared=sum(pairs.values()),
         differs_by_pair=dict(sorted(pairs.items())),
     )
+
+
+def merge_language_counts(parts: Sequence[LanguageCounts]) -> LanguageCounts:
+    """The `language_counts` of several parts' posts (e.g. one per file), added up."""
+    identified: Counter[str] = Counter()
+    pairs: Counter[str] = Counter()
+    for part in parts:
+        identified.update(part.identified)
+        pairs.update(part.differs_by_pair)
+    return LanguageCounts(
+        seen=sum(part.seen for part in parts),
+        identified=dict(sorted(identified.items())),
+        undetermined=identified[UNDETERMINED],
+        differs_from_declared=sum(pairs.values()),
+        differs_by_pair=dict(sorted(pairs.items())),
+    )

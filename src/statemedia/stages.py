@@ -11,16 +11,26 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from statemedia.account import build_account
 from statemedia.clean import LINE_RULES, clean_draft
+from statemedia.completeness import channel_ids
+from statemedia.config import LanguageConfig
 from statemedia.engines import Engine, LocalEngine, engine_for
 from statemedia.errors import BadInputError
 from statemedia.ids import native_post_id, raw_digest, raw_post_id
 from statemedia.inputs import RawFile
+from statemedia.language import detector_text, identify, language_counts
 from statemedia.parse import FileContext, registry, split_lines
 from statemedia.records import Draft, Dropped, LineAccount, Post, Provenance, has_engagement
-from statemedia.vocab import LineCategory, RecordKind, source_time_zone
+from statemedia.release.manifest import LanguageCounts
+from statemedia.spill import write_posts
+from statemedia.vocab import DateConfidence, LineCategory, RecordKind, source_time_zone
 
 
 @dataclass(slots=True)
@@ -34,6 +44,30 @@ class ParseOutcome:
     posts_touched: Counter[str] = field(default_factory=Counter)  # line category -> drafts with one
     # (channel, message id) of service messages, for the completeness report.
     service_ids: list[tuple[str, str]] = field(default_factory=list)
+
+
+# The best-dated copy first: a stated date, then an inferred one, then none.
+DATE_RANK = {DateConfidence.STATED: 0, DateConfidence.INFERRED: 1, DateConfidence.UNKNOWN: 2}
+
+
+def keep_rank(post: Post) -> tuple[Any, ...]:
+    """Which copy of a duplicate cluster is kept (smallest first), see DATACARD.md "Keep rank".
+
+    The copy whose date is best attested (stated, then inferred, then unknown); then one that the
+    platform identifies (a native id or a URL); then the earliest publication date; then articles
+    and posts before link teasers; then the original before a forward; then the longest text;
+    then the smallest id (always last: the merge in file order may rename a post).
+    """
+    return (
+        DATE_RANK[post.date_confidence],
+        post.native_id is None and post.url is None,
+        post.published_date is None,
+        post.published_date or date.max,
+        post.record_kind == RecordKind.LINK_TEASER,
+        post.forwarded_from is not None,
+        -len(post.text),
+        post.post_id,
+    )
 
 
 # Line categories inside a draft that a cleaning rule (or the parser's repeat detection) removed.
@@ -213,3 +247,103 @@ def parse_and_clean(
         outcome.posts_touched.update(result.touched)
         outcome.service_ids.extend(result.service_ids)
     return outcome
+
+
+@dataclass(frozen=True, slots=True)
+class SpillTask:
+    """One engine task of the streaming build: parse this file and spill its posts to `path`."""
+
+    raw: RawFile
+    path: str
+    language: LanguageConfig
+
+
+@dataclass(slots=True)
+class SpilledFile:
+    """One file after parse, clean and language identification, its posts in a spill file: what
+    the build keeps of it in memory (ids, keep ranks, and what the later stages select on)."""
+
+    path: str
+    source: str
+    ids: list[str]
+    ranks: list[tuple[Any, ...]]
+    teasers: list[bool]
+    languages: list[str]
+    minutes: list[int | None]  # published_at in minutes since the epoch (translation windows)
+    days: list[int | None]  # published_date ordinal
+    # (raw digest, occurrence in this file, index in `ids` or -1 for a drop): ids derived from the
+    # raw lines, which the merge in file order may renumber (`merge_raw_ids`).
+    raw_ids: list[tuple[str, int, int]]
+    account: LineAccount
+    counts: dict[str, int]
+    touched: Counter[str]
+    kinds: Counter[str]  # kept posts by record kind
+    dropped: Counter[str]  # drops by reason
+    language_counts: LanguageCounts
+    channel_ids: dict[str, np.ndarray]  # numeric platform ids present, per channel (completeness)
+
+
+def with_language(posts: Sequence[Post], config: LanguageConfig) -> list[Post]:
+    """The posts with `language` and `language_confidence` identified (statemedia.language)."""
+    out = []
+    for post in posts:
+        found = identify(detector_text(post.title, post.text), config)
+        out.append(replace(post, language=found.language, language_confidence=found.confidence))
+    return out
+
+
+def parse_to_spill(task: SpillTask) -> SpilledFile:
+    """Parse, clean and identify the language of one file; spill its posts; return the summary."""
+    result = parse_file(task.raw)
+    posts = with_language(
+        [record for record, _, _ in result.records if isinstance(record, Post)], task.language
+    )
+    dropped = [record for record, _, _ in result.records if isinstance(record, Dropped)]
+    raw_ids, position = [], 0
+    for record, digest, occurrence in result.records:
+        is_post = isinstance(record, Post)
+        if digest is not None:
+            raw_ids.append((digest, occurrence, position if is_post else -1))
+        position += is_post
+    write_posts(Path(task.path), posts)
+    return SpilledFile(
+        path=task.path,
+        source=task.raw.decl.source,
+        ids=[p.post_id for p in posts],
+        ranks=[keep_rank(p) for p in posts],
+        teasers=[p.record_kind == RecordKind.LINK_TEASER for p in posts],
+        languages=[p.language for p in posts],
+        minutes=[
+            int(p.published_at.timestamp()) // 60 if p.published_at is not None else None
+            for p in posts
+        ],
+        days=[p.published_date.toordinal() if p.published_date else None for p in posts],
+        raw_ids=raw_ids,
+        account=result.account,
+        counts=result.counts,
+        touched=result.touched,
+        kinds=Counter(str(p.record_kind) for p in posts),
+        dropped=Counter(str(d.reason) for d in dropped),
+        language_counts=language_counts(posts),
+        channel_ids=channel_ids([*posts, *dropped, *result.service_ids]),
+    )
+
+
+def merge_raw_ids(files: Sequence[SpilledFile]) -> list[dict[str, str]]:
+    """Renumber identical raw posts across files, as `parse_and_clean` does; per file, the
+    renames (old id -> build id), with `ids` and `ranks` updated in place."""
+    earlier: Counter[str] = Counter()
+    renames: list[dict[str, str]] = []
+    for spilled in files:
+        this_file: Counter[str] = Counter()
+        changed: dict[str, str] = {}
+        for digest, occurrence, index in spilled.raw_ids:
+            this_file[digest] += 1
+            if earlier[digest] and index >= 0:
+                new_id = raw_post_id(spilled.source, digest, earlier[digest] + occurrence)
+                changed[spilled.ids[index]] = new_id
+                spilled.ids[index] = new_id
+                spilled.ranks[index] = (*spilled.ranks[index][:-1], new_id)
+        earlier.update(this_file)
+        renames.append(changed)
+    return renames

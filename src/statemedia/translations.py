@@ -56,13 +56,15 @@ import math
 import re
 import unicodedata
 from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from hashlib import sha256
 from itertools import combinations
 from typing import Any
+
+import numpy as np
 
 from statemedia.config import TranslationConfig
 from statemedia.records import UNDETERMINED, Post
@@ -519,6 +521,13 @@ def group_id_for(members: Iterable[str]) -> str:
     return "tr-" + sha256("\n".join(sorted(members)).encode()).hexdigest()[:16]
 
 
+def translation_status(language: str | None, dated: bool) -> str | None:
+    """Why a post cannot join a group ("no_language", "undated"), or None if it can."""
+    if not language or language == UNDETERMINED:
+        return "no_language"
+    return None if dated else "undated"
+
+
 def link_translations(
     posts: Sequence[Post],
     config: TranslationConfig,
@@ -529,24 +538,87 @@ def link_translations(
     if len(set(ids)) != len(ids):
         raise ValueError("link_translations: post_id values must be unique")
     publishers = publishers or {}
-    no_language = undated = 0
-    by_publisher: dict[str, list[_Features]] = defaultdict(list)
-    for post in sorted(posts, key=lambda p: p.post_id):
-        if not post.language or post.language == UNDETERMINED:
-            no_language += 1
-        elif post.published_at is None and post.published_date is None:
-            undated += 1
+    status = Counter[str]()
+    feats: list[_Features] = []
+    for post in posts:
+        why = translation_status(
+            post.language, post.published_at is not None or post.published_date is not None
+        )
+        if why:
+            status[why] += 1
         else:
-            publisher = publishers.get(post.source, post.source)
-            by_publisher[publisher].append(_features(post, publisher))
+            feats.append(_features(post, publishers.get(post.source, post.source)))
+    return link_features(feats, len(posts), status["no_language"], status["undated"], config)
+
+
+def translation_features(post: Post, publisher: str) -> _Features:
+    """What the scoring compares of one post (computed where the post is read)."""
+    return _features(post, publisher)
+
+
+def features_needed(
+    candidates: Sequence[tuple[str, str, int | None, int | None]], window_minutes: int
+) -> list[bool]:
+    """For (publisher, language, minute, day) of each groupable post: whether it can be in any
+    candidate pair, i.e. a post of the same publisher in another language is within the window
+    (by minute, or by day when either is untimed). Only those posts' features are needed."""
+    days = math.ceil(window_minutes / (24 * 60))
+    by_publisher: dict[str, list[int]] = defaultdict(list)
+    for k, (publisher, _, _, _) in enumerate(candidates):
+        by_publisher[publisher].append(k)
+    needed = [False] * len(candidates)
+    for members in by_publisher.values():
+        languages = {candidates[k][1] for k in members}
+        if len(languages) < 2:
+            continue  # one language: no pair at all
+        for language in languages:
+            mine = [k for k in members if candidates[k][1] == language]
+            others = [k for k in members if candidates[k][1] != language]
+            other_minutes = np.sort([m for k in others if (m := candidates[k][2]) is not None])
+            other_days = np.sort([d for k in others if (d := candidates[k][3]) is not None])
+            untimed_days = np.sort(
+                [
+                    d
+                    for k in others
+                    if candidates[k][2] is None and (d := candidates[k][3]) is not None
+                ]
+            )
+            for k in mine:
+                _, _, minute, day = candidates[k]
+                by_minute = minute is not None and _within(other_minutes, minute, window_minutes)
+                # An untimed post pairs by day with any post; a timed one, with untimed ones.
+                day_pool = untimed_days if minute is not None else other_days
+                needed[k] = by_minute or (day is not None and _within(day_pool, day, days))
+    return needed
+
+
+def _within(sorted_values: np.ndarray, value: int, radius: int) -> bool:
+    """Whether any of `sorted_values` lies in [value - radius, value + radius]."""
+    i = int(np.searchsorted(sorted_values, value - radius, "left"))
+    return i < len(sorted_values) and int(sorted_values[i]) <= value + radius
+
+
+def link_features(
+    feats: Sequence[_Features],
+    seen: int,
+    no_language: int,
+    undated: int,
+    config: TranslationConfig,
+) -> TranslationResult:
+    """`link_translations` over the features of the groupable posts (`seen` posts in all, of
+    which `no_language` and `undated` could not be grouped). Features of posts that can be in no
+    candidate pair (`features_needed`) may be left out: the result is the same."""
+    by_publisher: dict[str, list[_Features]] = defaultdict(list)
+    for feature in sorted(feats, key=lambda f: f.post_id):
+        by_publisher[feature.publisher].append(feature)
 
     groups: list[TranslationGroup] = []
     candidates = accepted_count = 0
     for publisher in sorted(by_publisher):
-        feats = by_publisher[publisher]
+        feats_of = by_publisher[publisher]
         scored: dict[tuple[str, str], float] = {}
         accepted: list[tuple[float, str, str]] = []
-        for a, b in _candidate_pairs(feats, config.window_minutes):
+        for a, b in _candidate_pairs(feats_of, config.window_minutes):
             if a.anchor_set.isdisjoint(b.anchor_set):
                 continue  # not a candidate: nothing that survives translation is shared
             score, anchors, length_ratio = _measure(a, b, config.window_minutes)
@@ -557,13 +629,13 @@ def link_translations(
         candidates += len(scored)
         accepted_count += len(accepted)
         accepted.sort()
-        by_id = {f.post_id: f for f in feats}
+        by_id = {f.post_id: f for f in feats_of}
         groups.extend(_merge(accepted, scored, by_id, publisher, config))
     groups.sort(key=lambda g: g.group_id)
     return TranslationResult(
         groups=tuple(groups),
         counts=TranslationCounts(
-            seen=len(posts),
+            seen=seen,
             no_language=no_language,
             undated=undated,
             candidate_pairs=candidates,

@@ -8,6 +8,7 @@ the same for any folder its caller has checked, e.g. the published labels).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -34,6 +35,7 @@ def remove_stale(parent: Path, name: str) -> list[Path]:
 def staged(parent: Path, name: str) -> Iterator[Path]:
     """A fresh hidden folder next to the final one (so the final rename is atomic), removed if the
     block fails: a failed build or release leaves nothing half-written. Under the dataset lock."""
+    missing = [p for p in (parent, *parent.parents) if not p.exists()]
     parent.mkdir(parents=True, exist_ok=True)
     remove_stale(parent, name)
     folder = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=parent))
@@ -42,6 +44,9 @@ def staged(parent: Path, name: str) -> Iterator[Path]:
         yield folder
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
+        for created in missing:  # the folders made for it, innermost first, if still empty
+            with contextlib.suppress(OSError):
+                created.rmdir()
         raise
 
 

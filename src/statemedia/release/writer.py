@@ -13,6 +13,7 @@ import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -101,22 +102,47 @@ def rows_table(
     key: tuple[str, ...] = ("post_id",),
 ) -> pa.Table:
     """An Arrow table in canonical order (by `key`) with the declared schema and HF features."""
-    schema = arrow_schema(row_schema)
-    features = {"info": {"features": hf_features(row_schema)}}
-    schema = schema.with_metadata({b"huggingface": json.dumps(features, sort_keys=True).encode()})
     ordered = sorted(rows, key=lambda row: tuple(str(row[k]) for k in key))
-    return pa.Table.from_pylist(ordered, schema=schema)
+    return pa.Table.from_pylist(ordered, schema=table_schema(row_schema))
+
+
+def table_schema(row_schema: dict[str, Any] | None = None) -> pa.Schema:
+    """The Arrow schema of a release table (default: the post row), with its HF features."""
+    if row_schema is None:
+        return _post_table_schema()
+    return _table_schema(row_schema)
+
+
+@cache
+def _post_table_schema() -> pa.Schema:
+    return _table_schema(None)
+
+
+def _table_schema(row_schema: dict[str, Any] | None) -> pa.Schema:
+    features = {"info": {"features": hf_features(row_schema)}}
+    return arrow_schema(row_schema).with_metadata(
+        {b"huggingface": json.dumps(features, sort_keys=True).encode()}
+    )
+
+
+ROW_GROUP_ROWS = 50_000  # rows per Parquet row group of a release file
 
 
 def parquet_bytes(table: pa.Table) -> bytes:
-    """The exact Parquet bytes of a release table (zstd, row groups of at most 50,000 rows).
+    """The exact Parquet bytes of a release table (zstd, row groups of `ROW_GROUP_ROWS` rows).
 
     An empty table is written with no row group at all: `datasets` cannot read a zero-row group.
     """
+    return parquet_bytes_of(table.schema, [table] if table.num_rows else [])
+
+
+def parquet_bytes_of(schema: pa.Schema, groups: Iterable[pa.Table]) -> bytes:
+    """`parquet_bytes` of the concatenation of `groups`, taken one at a time: every group but the
+    last must have exactly `ROW_GROUP_ROWS` rows, so the file is the same as if written whole."""
     sink = io.BytesIO()
-    with pq.ParquetWriter(sink, table.schema, compression="zstd") as writer:
-        if table.num_rows:
-            writer.write_table(table, row_group_size=50_000)
+    with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
+        for group in groups:
+            writer.write_table(group, row_group_size=ROW_GROUP_ROWS)
     return sink.getvalue()
 
 
@@ -126,20 +152,26 @@ def encoded_shards(
     """Every shard of every table, in `Table` then shard order: its manifest entry and its exact
     Parquet bytes, each shard encoded once (one at a time, so only one shard's bytes are held)."""
     for table in Table:
-        whole = tables[table]
-        for shard in shard_layout(table, whole.num_rows, layout.max_rows_per_shard):
-            # A one-shard table is written whole, exactly as before tables had shards.
-            part = whole if shard.rows == whole.num_rows else whole.slice(shard.offset, shard.rows)
-            data = parquet_bytes(part)
-            entry = FileEntry(
-                path=shard.path,
-                table=table,
-                sha256=hashlib.sha256(data).hexdigest(),
-                rows=shard.rows,
-                bytes=len(data),
-                arrow_bytes=part.nbytes,
-            )
-            yield entry, data
+        yield from table_shards(table, tables[table], layout)
+
+
+def table_shards(
+    table: Table, whole: pa.Table, layout: ReleaseConfig
+) -> Iterator[tuple[FileEntry, bytes]]:
+    """The shards of one table held in memory: entry and exact Parquet bytes of each, in order."""
+    for shard in shard_layout(table, whole.num_rows, layout.max_rows_per_shard):
+        # A one-shard table is written whole, exactly as before tables had shards.
+        part = whole if shard.rows == whole.num_rows else whole.slice(shard.offset, shard.rows)
+        data = parquet_bytes(part)
+        entry = FileEntry(
+            path=shard.path,
+            table=table,
+            sha256=hashlib.sha256(data).hexdigest(),
+            rows=shard.rows,
+            bytes=len(data),
+            arrow_bytes=part.nbytes,
+        )
+        yield entry, data
 
 
 def file_entries(tables: Mapping[Table, pa.Table], layout: ReleaseConfig) -> tuple[FileEntry, ...]:
@@ -164,3 +196,20 @@ def write_tables(
     written = replace(manifest, version=version, date_released=date_released, files=tuple(entries))
     write_atomic(folder / MANIFEST, written.to_json())
     return written
+
+
+def write_manifest(
+    folder: Path, manifest: Manifest, version: str | None, date_released: str | None = None
+) -> Manifest:
+    """Write `manifest.json` (files already set) into `folder`; return the manifest as written."""
+    written = replace(manifest, version=version, date_released=date_released)
+    write_atomic(folder / MANIFEST, written.to_json())
+    return written
+
+
+def read_tables(folder: Path, files: Iterable[FileEntry]) -> dict[Table, pa.Table]:
+    """The tables of a written build or release, each its shards concatenated in order."""
+    pieces: dict[Table, list[pa.Table]] = {}
+    for entry in files:
+        pieces.setdefault(Table(entry.table), []).append(pq.read_table(folder / entry.path))
+    return {table: pa.concat_tables(parts) for table, parts in pieces.items()}
