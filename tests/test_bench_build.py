@@ -109,6 +109,7 @@ def test_table_has_one_row_per_engine_and_the_floor(tmp_path: Path) -> None:
         load_after=1.0,
         kept=8_756,
         stages={},
+        peak_mib={},
     )
     floor = Floor("json", 1.5, 100, 0.5, 10, 5, 5)
     lines = table([run], floor, 10_000).splitlines()

@@ -48,8 +48,10 @@ def released(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def build_output(folder: Path) -> dict[str, bytes]:
-    """A build folder's files but `seconds.json`, the build report's wall-clock timings."""
-    return {name: data for name, data in snapshot(folder).items() if name != "seconds.json"}
+    """A build folder's files but the build report's timings and memory (`seconds.json`,
+    `peak_mib.json`), which depend on the machine."""
+    report = {"seconds.json", "peak_mib.json"}
+    return {name: data for name, data in snapshot(folder).items() if name not in report}
 
 
 def copy_of(released: Path, tmp_path: Path) -> Path:

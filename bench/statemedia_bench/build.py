@@ -175,6 +175,7 @@ class EngineRun:
     load_after: float
     kept: int
     stages: dict[str, Any]
+    peak_mib: dict[str, Any]  # the build process's own peak RSS after each stage (workers apart)
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,7 @@ def run_build(repo: Path, out: Path, engine: str) -> EngineRun:
         load_after=load_after,
         kept=manifest["stage_counts"]["dedup"]["kept"],
         stages=json.loads((out / "seconds.json").read_text()),
+        peak_mib=json.loads((out / "peak_mib.json").read_text()),
     )
 
 
@@ -476,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         runs.append(run)
         print(f"stages ({engine}): {run.stages}", flush=True)
+        print(f"main-process peak MiB after each stage ({engine}): {run.peak_mib}", flush=True)
     local = next((r for r in runs if r.engine == "local"), runs[0] if runs else None)
     floor = measure_floor(repo, local.out, work) if local else None
     if len(runs) < 2:

@@ -11,6 +11,7 @@ engine (local processes or Dask), so the files do not depend on it. Nothing here
 from __future__ import annotations
 
 import gc
+import resource
 import shutil
 import tempfile
 import time
@@ -35,7 +36,7 @@ from statemedia.ids import sha256_bytes
 from statemedia.inputs import RawFile, load_inputs
 from statemedia.labeling.publish import published_annotations, read_label_files
 from statemedia.labeling.scheme import load_scheme
-from statemedia.language import LANGUAGE_VERSION, check_candidates, merge_language_counts
+from statemedia.language import LANGUAGE_VERSION, merge_language_counts
 from statemedia.parse import registry
 from statemedia.records import DuplicateLink, LineAccount, Post, Provenance
 from statemedia.release.layout import shard_layout
@@ -84,6 +85,7 @@ class BuildResult:
     manifest: Manifest
     accounts: list[LineAccount]  # every line of every raw file, by category
     seconds: dict[str, float]  # per stage; reported by `statemedia build`, never in a release
+    peak_mib: dict[str, int]  # the calling process's peak RSS at the end of each stage
 
 
 @dataclass(slots=True)
@@ -97,16 +99,19 @@ class BuiltTables:
 
 
 class Stopwatch:
-    """Seconds spent per named stage (wall clock, for the build report only)."""
+    """Seconds spent per named stage (wall clock), and this process's peak memory at the end of
+    each: for the build report only, never in a release."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.peak_mib: dict[str, int] = {}  # the calling process's peak RSS so far (not workers')
         self._last = time.perf_counter()
 
     def lap(self, stage: str) -> None:
-        """Record the time since the previous lap under `stage`."""
+        """Record the time since the previous lap, and the peak RSS so far, under `stage`."""
         now = time.perf_counter()
         self.seconds[stage] = round(now - self._last, 3)
+        self.peak_mib[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         self._last = now
 
 
@@ -193,7 +198,6 @@ def _build_into(
 ) -> BuildResult:
     watch = Stopwatch()
     files = load_inputs(root / config.build.seeds_dir, root, set(registry()))
-    check_candidates(config.language)
     watch.lap("read")
     big = sum(raw.size or len(raw.text or "") for raw in files) >= PARALLEL_MIN_BYTES
     per_file = engine_for(engine, len(files), big)
@@ -213,6 +217,8 @@ def _build_into(
     ids = [post_id for f in spilled for post_id in f.ids]
     _refuse_repeated_ids(ids, spilled, parts)
     ranks = [rank for f in spilled for rank in f.ranks]
+    for f in spilled:  # what only dedup needs goes with it (the build's memory is per post)
+        f.ranks, f.raw_ids = [], []
     result = deduplicate_parts(ids, ranks, parts, config.dedup, engine)
     del ranks
     watch.lap("dedup")
@@ -242,6 +248,8 @@ def _build_into(
         if need:
             featured[j].append(pos)
     del candidates, candidate_at, needed
+    for f in spilled:
+        f.languages, f.minutes, f.days = [], [], []
     tasks = [
         DetailTask(
             parts[j],
@@ -409,7 +417,10 @@ def _build_into(
         files=tuple(entries),
     )
     return BuildResult(
-        manifest=manifest, accounts=[f.account for f in spilled], seconds=watch.seconds
+        manifest=manifest,
+        accounts=[f.account for f in spilled],
+        seconds=watch.seconds,
+        peak_mib=watch.peak_mib,
     )
 
 

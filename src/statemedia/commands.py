@@ -135,6 +135,7 @@ def run_build(
             accounts = format_accounts(build.accounts)
             write_atomic(staging / "line_account.txt", accounts + "\n")
             write_atomic(staging / "seconds.json", json.dumps(build.seconds, indent=2) + "\n")
+            write_atomic(staging / "peak_mib.json", json.dumps(build.peak_mib, indent=2) + "\n")
         replace_build(staging, out)
         version, differing = compare_with_release(dataset_dir, manifest.files)
     if not quiet:
@@ -149,6 +150,10 @@ def run_build(
             f"{report.present} present, {report.missing} missing, gaps {gaps}"
         )
     print("seconds: " + ", ".join(f"{stage} {sec:.2f}" for stage, sec in build.seconds.items()))
+    print(
+        "peak memory of this process (MiB, after each stage; workers not counted): "
+        + ", ".join(f"{stage} {mib}" for stage, mib in build.peak_mib.items())
+    )
     print(f"wrote {out}")
     if version is None:
         print("no release yet: cut one with `statemedia release --version 1.0.0`")

@@ -351,6 +351,7 @@ class BoilerplateCounter:
         if not self._lines:
             return np.zeros(0, dtype=_U64)
         lines, posts = np.concatenate(self._lines), np.concatenate(self._posts)
+        self._lines, self._posts = [lines], [posts]  # one copy, not the batches and their join
         order = np.lexsort((posts, lines))
         lines, posts = lines[order], posts[order]
         distinct = np.ones(len(lines), dtype=bool)
@@ -598,11 +599,16 @@ class NearDuplicateIndex:
         empty = NearCluster(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
         if not self._shingles:
             return empty
+        # Joined once and kept joined: the batches and their join are never held together.
         shingles = np.concatenate(self._shingles)
+        self._shingles = [shingles]
         sizes = np.concatenate(self._sizes)
+        self._sizes = [sizes]
         offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
         bands = np.concatenate(self._bands)
+        self._bands = [bands]
         priority = np.concatenate(self._priority)
+        self._priority = [priority]
         left, right = _candidates(bands, priority, sizes > 0)
         if not len(left):
             return empty

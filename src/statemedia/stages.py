@@ -25,7 +25,7 @@ from statemedia.engines import Engine, LocalEngine, engine_for
 from statemedia.errors import BadInputError
 from statemedia.ids import native_post_id, raw_digest, raw_post_id
 from statemedia.inputs import RawFile
-from statemedia.language import detector_text, identify, language_counts
+from statemedia.language import check_candidates, detector_text, identify, language_counts
 from statemedia.parse import FileContext, registry, split_lines
 from statemedia.records import Draft, Dropped, LineAccount, Post, Provenance, has_engagement
 from statemedia.release.manifest import LanguageCounts
@@ -293,7 +293,11 @@ def with_language(posts: Sequence[Post], config: LanguageConfig) -> list[Post]:
 
 
 def parse_to_spill(task: SpillTask) -> SpilledFile:
-    """Parse, clean and identify the language of one file; spill its posts; return the summary."""
+    """Parse, clean and identify the language of one file; spill its posts; return the summary.
+
+    The language model is loaded here, where the posts are, not in the build's own process
+    (it takes some 400 MB); unknown `[language]` candidates are refused by every task."""
+    check_candidates(task.language)
     result = parse_file(task.raw)
     posts = with_language(
         [record for record, _, _ in result.records if isinstance(record, Post)], task.language

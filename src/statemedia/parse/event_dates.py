@@ -174,12 +174,17 @@ _RULES: tuple[_Rule, ...] = (
 _BY_NAME = {rule.name: rule for rule in _RULES}
 # Each rule is a named outer group: `match.lastgroup` (the last group to close) names the rule.
 _PATTERN = re.compile("|".join(f"(?P<{rule.name}>{rule.pattern})" for rule in _RULES))
+# Every rule's date has a four-digit year (`_full_date`, `dates.ANNIVERSARY`): a text without four
+# digits in a row holds no event date.
+_YEAR = re.compile(r"\d{4}")
 
 
 def event_dates(texts: Sequence[str]) -> tuple[EventDate, ...]:
     """The dates `texts` state for what they report, each (date, kind) once, in order of appearance."""
     found: dict[tuple[date, EventDateKind], EventDate] = {}
     for text in texts:
+        if not _YEAR.search(text):
+            continue  # no rule can match: the scan over every alternative costs ~0.5 ms a post
         for match in _PATTERN.finditer(text):
             assert match.lastgroup is not None
             rule = _BY_NAME[match.lastgroup]
