@@ -59,6 +59,7 @@ from typing import Any
 import psutil
 
 from statemedia.config import load_config
+from statemedia.release.layout import sha256_file
 from statemedia_bench import BENCH_DIR, DEFAULT_CONFIG, WORK_DIR
 from statemedia_bench.clock import load_average, machine_busy_seconds
 from statemedia_bench.corpus import generate
@@ -258,15 +259,6 @@ def run_build(repo: Path, out: Path, engine: str) -> EngineRun:
     )
 
 
-def sha256_path(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def parquet_files(out: Path) -> dict[str, str]:
     """path -> sha256 of every Parquet file a build output's manifest lists."""
     manifest = json.loads((out / "manifest.json").read_text())
@@ -284,7 +276,7 @@ def output_problems(out: Path) -> tuple[dict[str, str], list[str]]:
         if not (out / path).is_file():
             problems.append(f"{out.name}: {path} listed but missing")
             continue
-        hashed[path] = sha256_path(out / path)
+        hashed[path] = sha256_file(out / path)
         if hashed[path] != sha:
             problems.append(f"{out.name}: {path} sha256 {hashed[path]} != manifest {sha}")
     return hashed, problems
