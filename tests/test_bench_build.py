@@ -90,6 +90,19 @@ def test_sampler_sees_the_child_and_its_children() -> None:
     sampler.stop()
     assert len(sampler.cpu_by_process) >= 2
     assert sampler.peak_tree_rss >= sampler.peak_process_rss > 0
+    assert sampler.peak_build_rss > 0 and sampler.peak_worker_rss > 0
+    assert 0 < sampler.peak_tree_pss <= sampler.peak_tree_rss
+
+
+def test_build_peak_is_its_own_not_the_starting_process() -> None:
+    """A child's ru_maxrss on Linux starts at its parent's peak (kept across execve); the build's
+    reported peak (VmHWM) must be its own: a small child of a 400 MiB parent stays small."""
+    held = bytearray(400 * 2**20)
+    held[::4096] = b"x" * len(held[::4096])  # touched, so resident
+    code = "from statemedia.build import own_peak_mib; print(own_peak_mib())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert 0 < int(out.stdout) < 300
+    del held
 
 
 def test_table_has_one_row_per_engine_and_the_floor(tmp_path: Path) -> None:
@@ -102,8 +115,9 @@ def test_table_has_one_row_per_engine_and_the_floor(tmp_path: Path) -> None:
         sampled_cpu_s=14.9,
         processes=5,
         peak_tree_mib=700.0,
-        largest_process_mib=300.0,
-        sampled_largest_mib=290.0,
+        peak_tree_pss_mib=600.0,
+        build_process_mib=300.0,
+        largest_worker_mib=250.0,
         others_cpu_s=0.0,
         load_before=0.1,
         load_after=1.0,
@@ -113,5 +127,7 @@ def test_table_has_one_row_per_engine_and_the_floor(tmp_path: Path) -> None:
     )
     floor = Floor("json", 1.5, 100, 0.5, 10, 5, 5)
     lines = table([run], floor, 10_000).splitlines()
-    assert lines[2] == "| dask (2 workers) | 10.0 | 15.0 | 1,000 | 700 | 300 | 5.0 | 8,756 |"
+    assert lines[2] == (
+        "| dask (2 workers) | 10.0 | 15.0 | 1,000 | 600 | 700 | 300 | 250 | 5.0 | 8,756 |"
+    )
     assert lines[3].startswith("| I/O floor (json.loads + parquet_bytes) | 2.00 | - | 5,000 |")

@@ -14,9 +14,13 @@ Per engine it reports:
   (the child and every descendant it waited for, so Dask's nanny and worker processes count once
   they are reaped); a psutil sample of every process in the tree every 0.2 s checks it, and
   replaces it if the tree's sampled CPU is larger (a process that was never reaped);
-- peak RSS of the tree (the sum of the RSS of the child and all its descendants, sampled every
-  0.2 s with psutil, so it can miss a peak shorter than that) and the largest single process (the
-  `ru_maxrss` of that rusage: exact, but only for reaped processes);
+- peak memory of the tree, sampled every 0.2 s with psutil (so it can miss a peak shorter than
+  that): the sum of the RSS of the child and all its descendants, which counts a page shared by
+  forked workers once per process, and the sum of their PSS (proportional set size: a shared page
+  split among its sharers), which is what the tree takes from the machine; and the sampled peak
+  RSS of the build process itself and of its largest worker. (Not the rusage's `ru_maxrss`:
+  Linux carries it across execve, so a child started by this large driver would report the
+  driver's peak as its own. The build's `peak_mib.json` reads VmHWM, which exec resets.)
 - the per-stage `seconds.json` of the build and the kept rows;
 - how busy other processes kept the machine (/proc/stat) and the 1-minute load before and after.
 
@@ -117,7 +121,10 @@ class TreeSampler(threading.Thread):
         self._pid = pid
         self._done = threading.Event()
         self.peak_tree_rss = 0
-        self.peak_process_rss = 0
+        self.peak_tree_pss = 0
+        self.peak_process_rss = 0  # any one process
+        self.peak_build_rss = 0  # the child itself
+        self.peak_worker_rss = 0  # its largest descendant
         self.cpu_by_process: dict[tuple[int, float], float] = {}  # (pid, start time) -> seconds
 
     def run(self) -> None:
@@ -137,19 +144,25 @@ class TreeSampler(threading.Thread):
             procs = [root, *root.children(recursive=True)]
         except psutil.Error:
             return
-        total = 0
+        total = total_pss = 0
         for proc in procs:
             try:
                 with proc.oneshot():
-                    rss = proc.memory_info().rss
+                    memory = proc.memory_full_info()  # rss, and pss from /proc/<pid>/smaps_rollup
                     times = proc.cpu_times()
                     key = (proc.pid, proc.create_time())
             except psutil.Error:  # gone, or a zombie
                 continue
-            total += rss
-            self.peak_process_rss = max(self.peak_process_rss, rss)
+            total += memory.rss
+            total_pss += memory.pss
+            self.peak_process_rss = max(self.peak_process_rss, memory.rss)
+            if proc.pid == self._pid:
+                self.peak_build_rss = max(self.peak_build_rss, memory.rss)
+            else:
+                self.peak_worker_rss = max(self.peak_worker_rss, memory.rss)
             self.cpu_by_process[key] = times.user + times.system  # own CPU only, not its children
         self.peak_tree_rss = max(self.peak_tree_rss, total)
+        self.peak_tree_pss = max(self.peak_tree_pss, total_pss)
 
     @property
     def cpu_s(self) -> float:
@@ -168,9 +181,10 @@ class EngineRun:
     rusage_cpu_s: float  # user + sys of the child and its reaped descendants (os.wait4)
     sampled_cpu_s: float  # the psutil samples' sum over every process seen
     processes: int  # processes seen in the tree
-    peak_tree_mib: float  # sampled
-    largest_process_mib: float  # ru_maxrss of the child and its reaped descendants
-    sampled_largest_mib: float
+    peak_tree_mib: float  # sampled sum of RSS (a page shared by forked workers counts in each)
+    peak_tree_pss_mib: float  # sampled sum of PSS (a shared page split among its sharers)
+    build_process_mib: float  # sampled peak RSS of the build process itself
+    largest_worker_mib: float  # sampled peak RSS of its largest descendant
     others_cpu_s: float
     load_before: float
     load_after: float
@@ -248,8 +262,9 @@ def run_build(repo: Path, out: Path, engine: str) -> EngineRun:
         sampled_cpu_s=sampled_cpu,
         processes=len(sampler.cpu_by_process),
         peak_tree_mib=sampler.peak_tree_rss / MIB,
-        largest_process_mib=usage.ru_maxrss / 1024,  # KiB on Linux
-        sampled_largest_mib=sampler.peak_process_rss / MIB,
+        peak_tree_pss_mib=sampler.peak_tree_pss / MIB,
+        build_process_mib=sampler.peak_build_rss / MIB,
+        largest_worker_mib=sampler.peak_worker_rss / MIB,
         others_cpu_s=max(0.0, busy - cpu),
         load_before=load_before,
         load_after=load_after,
@@ -382,21 +397,21 @@ def engine_label(engine: str) -> str:
 def table(runs: list[EngineRun], floor: Floor | None, n: int) -> str:
     """One row per engine plus the floor, as a Markdown table."""
     lines = [
-        "| engine | wall s | CPU s | posts/s | peak RSS tree (MiB) | largest process (MiB) "
-        "| × I/O floor | kept rows |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| engine | wall s | CPU s | posts/s | peak PSS tree (MiB) | peak RSS tree (MiB) "
+        "| build process (MiB) | largest worker (MiB) | × I/O floor | kept rows |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in runs:
         times = f"{r.wall_s / floor.wall_s:.1f}" if floor and floor.wall_s > 0 else "-"
         lines.append(
             f"| {engine_label(r.engine)} | {r.wall_s:.1f} | {r.cpu_s:.1f} | "
-            f"{per_second(n, r.wall_s)} | {r.peak_tree_mib:,.0f} | {r.largest_process_mib:,.0f} | "
-            f"{times} | {r.kept:,} |"
+            f"{per_second(n, r.wall_s)} | {r.peak_tree_pss_mib:,.0f} | {r.peak_tree_mib:,.0f} | "
+            f"{r.build_process_mib:,.0f} | {r.largest_worker_mib:,.0f} | {times} | {r.kept:,} |"
         )
     if floor is not None:
         lines.append(
             f"| I/O floor ({floor.parser}.loads + parquet_bytes) | {floor.wall_s:.2f} | - | "
-            f"{per_second(n, floor.wall_s)} | - | - | 1.0 | - |"
+            f"{per_second(n, floor.wall_s)} | - | - | - | - | 1.0 | - |"
         )
     return "\n".join(lines)
 
@@ -415,8 +430,8 @@ def notes(runs: list[EngineRun], floor: Floor | None, identical: str, size: int)
     for r in runs:
         lines.append(
             f"- {engine_label(r.engine)}: CPU s from wait4 rusage {r.rusage_cpu_s:.1f}, psutil "
-            f"samples of {r.processes} process(es) {r.sampled_cpu_s:.1f}; largest process sampled "
-            f"{r.sampled_largest_mib:,.0f} MiB; others' cores "
+            f"samples of {r.processes} process(es) {r.sampled_cpu_s:.1f}; build process peak "
+            f"after each stage (VmHWM, MiB) {r.peak_mib}; others' cores "
             f"{r.others_cpu_s / r.wall_s if r.wall_s > 0 else 0:.2f}, load 1m "
             f"{r.load_before:.2f} → {r.load_after:.2f}"
         )
@@ -492,7 +507,8 @@ def main(argv: list[str] | None = None) -> int:
             f"SUMMARY {engine_label(r.engine)}: {args.posts:,} posts ({size / MIB:,.0f} MiB of "
             f"exports) -> {r.kept:,} kept rows in {r.wall_s:,.1f} s "
             f"({per_second(args.posts, r.wall_s)} posts/s), {r.cpu_s:,.1f} CPU s, peak RSS tree "
-            f"{r.peak_tree_mib:,.0f} MiB, largest process {r.largest_process_mib:,.0f} MiB, "
+            f"{r.peak_tree_mib:,.0f} MiB (PSS {r.peak_tree_pss_mib:,.0f} MiB), build process "
+            f"{r.build_process_mib:,.0f} MiB, largest worker {r.largest_worker_mib:,.0f} MiB, "
             f"{times} the I/O floor"
         )
     return 1 if failed else 0

@@ -111,8 +111,22 @@ class Stopwatch:
         """Record the time since the previous lap, and the peak RSS so far, under `stage`."""
         now = time.perf_counter()
         self.seconds[stage] = round(now - self._last, 3)
-        self.peak_mib[stage] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        self.peak_mib[stage] = own_peak_mib()
         self._last = now
+
+
+def own_peak_mib() -> int:
+    """This process's peak RSS in MiB: Linux's VmHWM, which starts again at exec. `ru_maxrss` does
+    not (Linux carries it across execve), so a build started by a large process would report that
+    process's peak as its own; it is the fallback where /proc is absent."""
+    try:
+        status = Path("/proc/self/status").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024  # kB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 def build_tables(
