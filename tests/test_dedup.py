@@ -172,7 +172,7 @@ def test_exact_copies_keep_smallest_rank() -> None:
     result = deduplicate(items, CFG)
     assert result.kept == ["b"]
     assert result.matches == [Match("b", "a", "exact", 1.0), Match("b", "c", "exact", 1.0)]
-    assert result.cluster_of == {"a": "b", "b": "b", "c": "b"}
+    assert result.cluster_of() == {"a": "b", "b": "b", "c": "b"}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -243,7 +243,7 @@ def test_near_copies(name: str, copy: str, source: str, merges: bool) -> None:
         [match] = result.matches
         assert (match.kept_id, match.removed_id, match.method) == ("orig", "copy", "near")
         assert match.similarity == pytest.approx(expected_j)
-        assert result.cluster_of == {"orig": "orig", "copy": "orig"}
+        assert result.cluster_of() == {"orig": "orig", "copy": "orig"}
     else:
         assert result.kept == ["orig", "copy"]
         assert result.matches == []
@@ -402,7 +402,7 @@ def test_pool_outcome() -> None:
     assert len(r.kept) + len(r.matches) == len(POOL)
     assert len({m.removed_id for m in r.matches}) == len(r.matches)
     assert set(r.kept).isdisjoint(m.removed_id for m in r.matches)
-    assert all(r.cluster_of[m.removed_id] == m.kept_id for m in r.matches)
+    assert all(r.cluster_of()[m.removed_id] == m.kept_id for m in r.matches)
     # p02 (edited body) has the best rank of the body family. p01 is the exact representative of
     # p00 and p50 (all the body), so all three are near copies of p02 at its J. The 90% prefix p03
     # (J 0.87 to the body, 0.78 to p02) and chain member p51 (0.78 to p02) are not within the
@@ -423,7 +423,7 @@ def test_pool_outcome() -> None:
 def test_result_does_not_depend_on_input_order(pool: list[DedupItem]) -> None:
     result = deduplicate(pool, POOL_CFG)
     assert set(result.kept) == set(POOL_RESULT.kept)
-    assert result.cluster_of == POOL_RESULT.cluster_of
+    assert result.cluster_of() == POOL_RESULT.cluster_of()
     assert result.matches == POOL_RESULT.matches
     assert result.kept == [it.post_id for it in pool if it.post_id in set(POOL_RESULT.kept)]
 

@@ -297,9 +297,15 @@ def dedup_output() -> dict[str, Any]:
         dedup.DedupItem(post_id, source, text, (k, post_id))
         for k, (post_id, source, text) in enumerate(items)
     ]
+    result = dedup.deduplicate(batch, dedup_config())
     return {
         "normal_forms": {post_id: dedup.normalise_for_key(text) for post_id, _, text in items},
-        "result": dedup.deduplicate(batch, dedup_config()),
+        # As pinned when `cluster_of` was a field of the result (now derived from kept + matches).
+        "result": {
+            "kept": result.kept,
+            "matches": result.matches,
+            "cluster_of": result.cluster_of(),
+        },
     }
 
 

@@ -8,6 +8,7 @@ import random
 from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -19,7 +20,14 @@ from seed_helpers import finish_repo, seeds_entry
 from statemedia.build import BuildResult, build_into, build_tables
 from statemedia.completeness import channel_ids, completeness, completeness_of
 from statemedia.config import load_config
-from statemedia.dedup import DedupItem, TextBatch, dedup_text, deduplicate, deduplicate_parts
+from statemedia.dedup import (
+    DedupItem,
+    TextBatch,
+    dedup_text,
+    deduplicate,
+    deduplicate_parts,
+    rank_priority,
+)
 from statemedia.engines import LocalEngine
 from statemedia.errors import BadInputError
 from statemedia.inputs import load_inputs
@@ -27,7 +35,13 @@ from statemedia.language import language_counts, merge_language_counts
 from statemedia.parse import registry
 from statemedia.release.streaming import ShardTask, write_shard
 from statemedia.release.writer import ROW_GROUP_ROWS, parquet_bytes, table_schema
-from statemedia.stages import keep_rank, parse_and_clean
+from statemedia.stages import (
+    keep_priority,
+    keep_rank,
+    pack_rank_fields,
+    packed_keep_rank,
+    parse_and_clean,
+)
 from statemedia.translations import _candidate_pairs, _Features, features_needed
 from statemedia.vocab import Table
 
@@ -62,16 +76,69 @@ def test_dedup_gives_the_same_result_however_the_posts_are_partitioned(seed_post
             TextBatch(tuple(i.source for i in items[a:b]), tuple(i.text for i in items[a:b]))
             for a, b in pairwise(bounds)
         ]
-        ids, ranks = [i.post_id for i in items], [i.rank for i in items]
+        ids, priority = [i.post_id for i in items], rank_priority([i.rank for i in items])
         for engine in (LocalEngine(1), LocalEngine(2)):
-            assert deduplicate_parts(ids, ranks, parts, config.dedup, engine) == whole
+            assert deduplicate_parts(ids, priority, parts, config.dedup, engine) == whole
+
+
+def test_shingles_spilled_to_scratch_give_the_same_result(seed_posts, tmp_path):
+    config, posts = seed_posts
+    items = [
+        DedupItem(p.post_id, p.source, dedup_text(p.title, p.text), keep_rank(p)) for p in posts
+    ]
+    for k, item in enumerate(sorted(items, key=lambda i: -len(i.text))[:4]):  # near copies
+        items.append(DedupItem(f"copy-{k}", item.source, item.text + " Moscow.", (9, f"c{k}")))
+    whole = deduplicate(items, config.dedup)
+    assert any(m.method == "near" for m in whole.matches)
+    half = len(items) // 2
+    parts = [
+        TextBatch(tuple(i.source for i in chunk), tuple(i.text for i in chunk))
+        for chunk in (items[:half], items[half:])
+    ]
+    ids, priority = [i.post_id for i in items], rank_priority([i.rank for i in items])
+    spilled = deduplicate_parts(ids, priority, parts, config.dedup, LocalEngine(2), tmp_path)
+    assert spilled == whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "shingles-000000.npy",
+        "shingles-000001.npy",
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 2),
+            st.booleans(),
+            st.booleans(),
+            st.dates(),
+            st.booleans(),
+            st.booleans(),
+            st.integers(-(2**32 - 1), 0),
+        ),
+        min_size=2,
+        max_size=30,
+    )
+)
+def test_packed_keep_rank_sorts_as_the_rank_fields(fields):
+    for a in fields:
+        for b in fields:
+            assert (pack_rank_fields(a) < pack_rank_fields(b)) == (a < b)
+
+
+def test_keep_priority_orders_posts_as_keep_rank_does(seed_posts):
+    _, posts = seed_posts
+    shuffled = random.Random(3).sample(posts, len(posts))
+    packed = np.array([packed_keep_rank(p) for p in shuffled], dtype=np.int64)
+    expected = rank_priority([keep_rank(p) for p in shuffled])
+    assert (keep_priority(packed, [p.post_id for p in shuffled]) == expected).all()
 
 
 def test_dedup_refuses_partitions_that_do_not_hold_every_post(seed_posts):
     config, _ = seed_posts
     part = TextBatch(("tass",), ("one text",))
     with pytest.raises(ValueError, match="2 ids but the partitions hold 1 texts"):
-        deduplicate_parts(["a", "b"], [("a",), ("b",)], [part], config.dedup)
+        deduplicate_parts(["a", "b"], rank_priority([("a",), ("b",)]), [part], config.dedup)
 
 
 def test_per_file_counts_add_up_to_the_counts_over_all_posts(seed_posts):

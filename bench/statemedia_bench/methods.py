@@ -118,7 +118,8 @@ def run_statemedia(work: Path, config: DedupConfig) -> Run:
     result = deduplicate(items, config)
     timing = watch.timing()
     index = {pid: i for i, pid in enumerate(posts.ids)}
-    labels = np.array([index[result.cluster_of[pid]] for pid in posts.ids], dtype=np.int64)
+    cluster_of = result.cluster_of()
+    labels = np.array([index[cluster_of[pid]] for pid in posts.ids], dtype=np.int64)
     return Run(labels=labels, read_s=t1 - t0, dedup=timing)
 
 

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from statemedia import __version__
@@ -58,9 +59,11 @@ from statemedia.release.writer import ROW_GROUP_ROWS, read_tables, rows_table, t
 from statemedia.spill import SpillPart
 from statemedia.split import SPLIT_VERSION, assign_group_splits
 from statemedia.stages import (
+    NO_TIME,
     PARALLEL_MIN_BYTES,
     SpilledFile,
     SpillTask,
+    keep_priority,
     keep_rank,
     merge_raw_ids,
     parse_to_spill,
@@ -230,11 +233,13 @@ def _build_into(
     watch.lap("parse_clean")
     ids = [post_id for f in spilled for post_id in f.ids]
     _refuse_repeated_ids(ids, spilled, parts)
-    ranks = [rank for f in spilled for rank in f.ranks]
+    priority = keep_priority(
+        np.concatenate([np.zeros(0, np.int64)] + [f.ranks for f in spilled]), ids
+    )
     for f in spilled:  # what only dedup needs goes with it (the build's memory is per post)
-        f.ranks, f.raw_ids = [], []
-    result = deduplicate_parts(ids, ranks, parts, config.dedup, engine)
-    del ranks
+        f.ranks, f.raw_ids = np.zeros(0, np.int64), []
+    result = deduplicate_parts(ids, priority, parts, config.dedup, engine, scratch)
+    del priority
     watch.lap("dedup")
 
     kept = set(result.kept)
@@ -244,17 +249,18 @@ def _build_into(
     candidates: list[tuple[str, str, int | None, int | None]] = []
     candidate_at: list[tuple[int, int]] = []
     for j, f in enumerate(spilled):
+        teasers, minutes, days = f.teasers.tolist(), f.minutes.tolist(), f.days.tolist()
         for pos, post_id in enumerate(f.ids):
-            if post_id not in kept or f.teasers[pos]:
+            if post_id not in kept or teasers[pos]:
                 continue
             status["seen"] += 1
-            why = translation_status(
-                f.languages[pos], f.minutes[pos] is not None or f.days[pos] is not None
-            )
+            minute = minutes[pos] if minutes[pos] != NO_TIME else None
+            day = days[pos] if days[pos] != NO_TIME else None
+            why = translation_status(f.languages[pos], minute is not None or day is not None)
             if why:
                 status[why] += 1
             else:
-                candidates.append((f.source, f.languages[pos], f.minutes[pos], f.days[pos]))
+                candidates.append((f.source, f.languages[pos], minute, day))
                 candidate_at.append((j, pos))
     featured: list[list[int]] = [[] for _ in spilled]
     needed = features_needed(candidates, config.translations.window_minutes)
@@ -263,7 +269,7 @@ def _build_into(
             featured[j].append(pos)
     del candidates, candidate_at, needed
     for f in spilled:
-        f.languages, f.minutes, f.days = [], [], []
+        f.languages, f.minutes, f.days = [], np.zeros(0, np.int64), np.zeros(0, np.int64)
     tasks = [
         DetailTask(
             parts[j],
@@ -299,11 +305,15 @@ def _build_into(
                 removed_published_at=removed.published_at,
             )
         )
-    clusters: dict[str, list[str]] = defaultdict(list)
-    for post_id, cluster_id in result.cluster_of.items():
-        clusters[cluster_id].append(post_id)
+    # A cluster's split depends on its released members only, and only its kept post is a row:
+    # each cluster is given as its kept post and its released members (not every member).
+    released = previous or {}
+    clusters: dict[str, list[str]] = {post_id: [post_id] for post_id in sorted(result.kept)}
+    for match in result.matches:
+        if match.removed_id in released:
+            clusters[match.kept_id].append(match.removed_id)
     assignment = assign_group_splits(
-        dict(sorted(clusters.items())),
+        clusters,
         {group.group_id: group.members for group in translations.groups},
         config.split,
         previous,
@@ -316,21 +326,29 @@ def _build_into(
     gold_of = {label.post_id: label for label in gold}
 
     # Every kept post's table, and its shard: its position in the table's post_id order.
-    members: dict[Table, list[tuple[str, int, int]]] = {table: [] for table in Table}
+    # Per table, parallel lists (not a tuple per post): post ids, file index, position in it.
+    members: dict[Table, tuple[list[str], list[int], list[int]]] = {
+        table: ([], [], []) for table in Table
+    }
     for j, f in enumerate(spilled):
+        teasers = f.teasers.tolist()
         for pos, post_id in enumerate(f.ids):
             if post_id in kept:
-                table = Table.LINK_TEASERS if f.teasers[pos] else Table(split_of[post_id])
-                members[table].append((post_id, j, pos))
+                table = Table.LINK_TEASERS if teasers[pos] else Table(split_of[post_id])
+                member_ids, files_of, positions = members[table]
+                member_ids.append(post_id)
+                files_of.append(j)
+                positions.append(pos)
     max_rows = config.release.max_rows_per_shard
     targets: list[dict[int, Place]] = [{} for _ in spilled]
-    for table, rows in members.items():
-        rows.sort()
-        for position, (_, j, pos) in enumerate(rows):
+    places: dict[Place, Place] = {}  # one tuple per (table, shard, row group), shared by its rows
+    for table, (member_ids, files_of, positions) in members.items():
+        for position, k in enumerate(sorted(range(len(member_ids)), key=member_ids.__getitem__)):
             shard, offset = divmod(position, max_rows)
-            targets[j][pos] = (table, shard, offset // ROW_GROUP_ROWS)
-    table_rows = {table: len(rows) for table, rows in members.items()}
-    del members
+            place = (table, shard, offset // ROW_GROUP_ROWS)
+            targets[files_of[k]][positions[k]] = places.setdefault(place, place)
+    table_rows = {table: len(member_ids) for table, (member_ids, _, _) in members.items()}
+    del members, places
     row_tasks = []
     for j, f in enumerate(spilled):
         mine = [f.ids[pos] for pos in targets[j]]

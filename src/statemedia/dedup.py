@@ -1,4 +1,5 @@
-"""Exact and near-duplicate clustering of cleaned posts (`DEDUP_VERSION`): pure functions, no I/O.
+"""Exact and near-duplicate clustering of cleaned posts (`DEDUP_VERSION`): pure functions; the one
+I/O is optional, the shingle sets a pass-2 task writes to a scratch folder its caller names.
 
 Contract: `deduplicate(items, config)` keeps one post per cluster (the smallest `rank`) and returns
 one `Match` per removed post, so `len(kept) + len(matches) == len(items)`; the result does not
@@ -50,6 +51,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -69,6 +71,7 @@ _PAD_START = _U64(0x5A17_0001_0000_0001)
 _PAD_END = _U64(0x5A17_0002_0000_0002)
 _BATCH_CHARS = 400_000  # per batch: numpy temporaries of a few MB stay in reused heap memory
 _VERIFY_ELEMENTS = 1_000_000  # shingles gathered at once when verifying pairs
+_BOILERPLATE_RANGES = 16  # of the line keys' top 4 bits, counted one after the other
 PARALLEL_MIN_POSTS = 100_000  # below this, worker processes cost more than they save
 
 
@@ -94,13 +97,16 @@ class Match:
 
 @dataclass(frozen=True)
 class DedupResult:
-    """Kept post ids (input order), one `Match` per removed post, and every post's cluster id."""
+    """Kept post ids (input order) and one `Match` per removed post."""
 
     kept: list[str]
     matches: list[Match]
-    cluster_of: dict[
-        str, str
-    ]  # post_id -> kept post_id of its cluster (a kept post maps to itself)
+
+    def cluster_of(self) -> dict[str, str]:
+        """Every post's cluster id: the kept post of its cluster (a kept post maps to itself)."""
+        out = {post_id: post_id for post_id in self.kept}
+        out.update((m.removed_id, m.kept_id) for m in self.matches)
+        return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -350,14 +356,27 @@ class BoilerplateCounter:
         """Sorted uint64 keys of the lines that occur in >= min_posts distinct posts of a source."""
         if not self._lines:
             return np.zeros(0, dtype=_U64)
-        lines, posts = np.concatenate(self._lines), np.concatenate(self._posts)
-        self._lines, self._posts = [lines], [posts]  # one copy, not the batches and their join
-        order = np.lexsort((posts, lines))
-        lines, posts = lines[order], posts[order]
-        distinct = np.ones(len(lines), dtype=bool)
-        distinct[1:] = (lines[1:] != lines[:-1]) | (posts[1:] != posts[:-1])
-        lines, counts = np.unique(lines[distinct], return_counts=True)
-        return lines[counts >= self.min_posts]
+        # By ranges of the key's top bits, in increasing order (so the result stays sorted): the
+        # sort's copies are those of one range, never of every line of the corpus at once.
+        found = []
+        for top in range(_BOILERPLATE_RANGES):
+            picked = [
+                (lines[sel], posts[sel])
+                for lines, posts in zip(self._lines, self._posts, strict=True)
+                if (sel := (lines >> _U64(60)) == top).any()
+            ]
+            if not picked:
+                continue
+            lines = np.concatenate([lines for lines, _ in picked])
+            posts = np.concatenate([posts for _, posts in picked])
+            del picked
+            order = np.lexsort((posts, lines))
+            lines, posts = lines[order], posts[order]
+            distinct = np.ones(len(lines), dtype=bool)
+            distinct[1:] = (lines[1:] != lines[:-1]) | (posts[1:] != posts[:-1])
+            keys, counts = np.unique(lines[distinct], return_counts=True)
+            found.append(keys[counts >= self.min_posts])
+        return np.concatenate(found) if found else np.zeros(0, dtype=_U64)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -551,11 +570,21 @@ class NearCluster:
 
 @dataclass(frozen=True, slots=True)
 class Banded:
-    """Pass 2 of one batch, as the index keeps it: shingle sets and LSH band keys (no signature)."""
+    """Pass 2 of one batch, as the index keeps it: shingle sets and LSH band keys (no signature).
+
+    The shingle sets are in memory, or in the `.npy` file at `path` (then `shingles` is empty):
+    the index reads back only those of posts in candidate pairs, when it verifies them."""
 
     shingles: np.ndarray  # uint32, sorted per post, posts concatenated
     sizes: np.ndarray  # int64 shingles per post
     bands: np.ndarray  # uint64 (n, bands)
+    path: str | None = None
+
+    def shingles_of(self, posts: np.ndarray) -> np.ndarray:
+        """The shingle sets of `posts` (sorted indices into this batch), concatenated."""
+        values = np.load(self.path) if self.path is not None else self.shingles
+        offsets = np.concatenate(([0], np.cumsum(self.sizes))).astype(np.int64)
+        return values[_ragged_index(offsets[posts], self.sizes[posts])]
 
 
 def band_sketch(
@@ -571,16 +600,16 @@ def band_sketch(
 class NearDuplicateIndex:
     """Collects compact sketches batch by batch, then clusters near duplicates.
 
-    Memory per post: its shingle hashes (4 bytes each) and `bands` 8-byte band keys; no text and no
-    full signature are kept. `priority` orders posts: the smallest value in a cluster is kept.
+    Memory per post: `bands` 8-byte band keys, its shingle count and priority; the shingle hashes
+    (4 bytes each) stay with their batch, in memory or in the file a pass-2 task wrote, and only
+    those of posts in candidate pairs are gathered to verify them. No text and no full signature
+    are kept. `priority` orders posts: the smallest value in a cluster is kept.
     """
 
     def __init__(self, config: DedupConfig, boilerplate: np.ndarray | None = None) -> None:
         self.config = config
         self.boilerplate = boilerplate
-        self._shingles: list[np.ndarray] = []
-        self._sizes: list[np.ndarray] = []
-        self._bands: list[np.ndarray] = []
+        self._batches: list[Banded] = []
         self._priority: list[np.ndarray] = []
 
     def add_batch(self, texts: Sequence[str], sources: Sequence[str], priority: np.ndarray) -> None:
@@ -588,31 +617,39 @@ class NearDuplicateIndex:
         self.add(band_sketch((texts, sources, self.config, self.boilerplate)), priority)
 
     def add(self, sketched: Banded, priority: np.ndarray) -> None:
-        """Add a batch sketched by `band_sketch` (here or in a worker), with its priorities."""
-        self._shingles.append(sketched.shingles)
-        self._sizes.append(sketched.sizes)
-        self._bands.append(sketched.bands)
+        """Add a batch sketched by `band_sketch` or `band_part` (here or in a worker), with its
+        priorities."""
+        self._batches.append(sketched)
         self._priority.append(np.asarray(priority, dtype=np.int64))
 
     def clusters(self) -> NearCluster:
         """Verify LSH candidates exactly and form greedy stars by priority (see the module doc)."""
         empty = NearCluster(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
-        if not self._shingles:
+        if not self._batches:
             return empty
-        # Joined once and kept joined: the batches and their join are never held together.
-        shingles = np.concatenate(self._shingles)
-        self._shingles = [shingles]
-        sizes = np.concatenate(self._sizes)
-        self._sizes = [sizes]
-        offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
-        bands = np.concatenate(self._bands)
-        self._bands = [bands]
+        sizes = np.concatenate([b.sizes for b in self._batches])
         priority = np.concatenate(self._priority)
         self._priority = [priority]
-        left, right = _candidates(bands, priority, sizes > 0)
+        # Band by band from the batches: the (n, bands) matrix is never joined.
+        left, right = _candidates(
+            [b.bands for b in self._batches], self.config.bands, priority, sizes > 0
+        )
         if not len(left):
             return empty
-        sims = jaccard_pairs(shingles, offsets, left, right)
+        # Only posts in candidate pairs are verified: gather their shingle sets, batch by batch.
+        posts = np.unique(np.concatenate([left, right]))
+        starts = np.cumsum([0] + [len(b.sizes) for b in self._batches])
+        pieces = []
+        for k, batch in enumerate(self._batches):
+            lo, hi = np.searchsorted(posts, [starts[k], starts[k + 1]])
+            if hi > lo:
+                pieces.append(batch.shingles_of(posts[lo:hi] - starts[k]))
+        shingles = np.concatenate(pieces)
+        offsets = np.concatenate(([0], np.cumsum(sizes[posts]))).astype(np.int64)
+        sims = jaccard_pairs(
+            shingles, offsets, np.searchsorted(posts, left), np.searchsorted(posts, right)
+        )
+        del shingles, offsets
         ok = sims >= self.config.threshold
         return _greedy_split(left[ok], right[ok], sims[ok], priority)
 
@@ -630,17 +667,18 @@ def _band_keys(signatures: np.ndarray, config: DedupConfig) -> np.ndarray:
 
 
 def _candidates(
-    bands: np.ndarray, priority: np.ndarray, usable: np.ndarray
+    bands: Sequence[np.ndarray], count: int, priority: np.ndarray, usable: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs from LSH buckets: each member to the bucket's best and to its predecessor.
 
-    All pairs of a bucket would be quadratic in large template buckets; the star plus the chain keeps
-    it linear and still connects near duplicates that share a bucket with an unrelated better post.
+    `bands` are the batches' (n_k, count) band keys, in order. All pairs of a bucket would be
+    quadratic in large template buckets; the star plus the chain keeps it linear and still
+    connects near duplicates that share a bucket with an unrelated better post.
     """
     idx = np.flatnonzero(usable)
     pairs = []
-    for band in range(bands.shape[1]):
-        keys = bands[idx, band]
+    for band in range(count):
+        keys = np.concatenate([b[:, band] for b in bands])[idx]
         order = np.lexsort((priority[idx], keys))
         k, members = keys[order], idx[order]
         same = k[1:] == k[:-1]
@@ -738,9 +776,21 @@ def count_part(part: TextPart) -> Counted:
     )
 
 
-def band_part(task: tuple[TextPart, np.ndarray, DedupConfig, np.ndarray | None]) -> Banded:
+@dataclass(frozen=True, slots=True)
+class BandTask:
+    """Pass 2 over the posts at `positions` of one partition; with `path`, the shingle sets go to
+    that file (the caller's scratch folder) rather than back to the caller."""
+
+    part: TextPart
+    positions: np.ndarray
+    config: DedupConfig
+    boilerplate: np.ndarray | None
+    path: str | None = None
+
+
+def band_part(task: BandTask) -> Banded:
     """Pass 2 over the posts at `positions` of one partition, in batches (an engine task)."""
-    part, positions, config, boilerplate = task
+    part, positions, config, boilerplate = task.part, task.positions, task.config, task.boilerplate
     sources, texts = part.texts()
     chosen = [texts[i] for i in positions]
     their = [sources[i] for i in positions]
@@ -752,11 +802,14 @@ def band_part(task: tuple[TextPart, np.ndarray, DedupConfig, np.ndarray | None])
         return Banded(
             np.zeros(0, np.uint32), np.zeros(0, np.int64), np.zeros((0, config.bands), _U64)
         )
-    return Banded(
-        np.concatenate([b.shingles for b in pieces]),
-        np.concatenate([b.sizes for b in pieces]),
-        np.concatenate([b.bands for b in pieces]),
-    )
+    shingles = np.concatenate([b.shingles for b in pieces])
+    sizes = np.concatenate([b.sizes for b in pieces])
+    bands = np.concatenate([b.bands for b in pieces])
+    if task.path is None:
+        return Banded(shingles, sizes, bands)
+    with open(task.path, "wb") as f:  # a scratch file of this task's own: no other writer
+        np.save(f, shingles)
+    return Banded(np.zeros(0, np.uint32), sizes, bands, task.path)
 
 
 def deduplicate(
@@ -769,33 +822,49 @@ def deduplicate(
         for s in text_batches(lengths)
     ]
     return deduplicate_parts(
-        [item.post_id for item in items], [item.rank for item in items], parts, config, engine
+        [item.post_id for item in items],
+        rank_priority([item.rank for item in items]),
+        parts,
+        config,
+        engine,
     )
+
+
+def rank_priority(ranks: Sequence[tuple]) -> np.ndarray:
+    """Every post's place in the order of its (unique) rank: 0 is kept first."""
+    priority = np.empty(len(ranks), dtype=np.int64)
+    priority[sorted(range(len(ranks)), key=ranks.__getitem__)] = np.arange(len(ranks))
+    return priority
 
 
 def deduplicate_parts(
     ids: Sequence[str],
-    ranks: Sequence[tuple],
+    priority: np.ndarray,
     parts: Sequence[TextPart],
     config: DedupConfig,
     engine: Engine | None = None,
+    scratch: Path | None = None,
 ) -> DedupResult:
     """Exact, then near-duplicate clustering; keeps the smallest-rank post of every cluster.
 
-    `ids` and `ranks` are every post's, in the order of the partitions' texts concatenated. The
+    `ids` and `priority` (a permutation of 0..n-1: the smallest is kept, e.g. `rank_priority`)
+    are every post's, in the order of the partitions' texts concatenated. The
     two passes over the texts run partition by partition on `engine` (default: local, one process
     per core from `PARALLEL_MIN_POSTS` posts); every post's result does not depend on the
     partition it is in, and partitions are merged in order, so neither does the outcome.
-    Clustering runs here, on compact arrays (no text).
+    Clustering runs here, on compact arrays (no text). With `scratch` (a folder the caller owns
+    and removes; on a cluster, one every worker writes), pass 2 leaves each partition's shingle
+    sets there, and only those of candidate pairs are read back.
     """
     n = len(ids)
     if len(set(ids)) != n:
         raise ValueError("deduplicate: post_id values must be unique")
     if n == 0:
-        return DedupResult(kept=[], matches=[], cluster_of={})
-    order = sorted(range(n), key=ranks.__getitem__)
-    priority = np.empty(n, dtype=np.int64)
-    priority[order] = np.arange(n)
+        return DedupResult(kept=[], matches=[])
+    priority = np.asarray(priority, dtype=np.int64)
+    if len(priority) != n:
+        raise ValueError(f"deduplicate: {n} ids but {len(priority)} priorities")
+    order = np.argsort(priority).tolist()
 
     # Pass 1: exact keys and boilerplate line counts.
     counter = BoilerplateCounter(config.boilerplate_min_posts)
@@ -810,12 +879,14 @@ def deduplicate_parts(
     # Pass 2: near duplicates among exact representatives only.
     reps = np.flatnonzero(exact_rep == np.arange(n))
     index = NearDuplicateIndex(config, counter.boilerplate())
+    del counter  # its line keys, some 16 bytes per line of the corpus
     bounds = np.concatenate(([0], np.cumsum(sizes)))
     tasks, chosen = [], []
     for j, part in enumerate(parts):
         lo, hi = np.searchsorted(reps, [bounds[j], bounds[j + 1]])
         if hi > lo:
-            tasks.append((part, reps[lo:hi] - bounds[j], config, index.boilerplate))
+            path = str(scratch / f"shingles-{j:06d}.npy") if scratch is not None else None
+            tasks.append(BandTask(part, reps[lo:hi] - bounds[j], config, index.boilerplate, path))
             chosen.append(reps[lo:hi])
     for batch, sketched in zip(chosen, engine.map(band_part, tasks, "dedup pass 2"), strict=True):
         index.add(sketched, priority[batch])
@@ -840,7 +911,6 @@ def deduplicate_parts(
     return DedupResult(
         kept=[ids[i] for i in range(n) if final_of[i] == i],
         matches=matches,
-        cluster_of={ids[i]: ids[int(final_of[i])] for i in range(n)},
     )
 
 

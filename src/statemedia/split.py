@@ -84,8 +84,13 @@ def assign_group_splits(
     """Split every post of `clusters` so that no cluster and no translation group straddles splits,
     except where released posts already do (reported as conflicts)."""
     previous = previous or {}
-    cluster_of = {member: cid for cid, members in clusters.items() for member in members}
-    parent = {cid: cid for cid in clusters}
+    # Only clusters with a translation group's member take part in the union-find: a million
+    # clusters without one are each their own component, and need no entry in these maps.
+    grouped = {member for members in groups.values() for member in members}
+    cluster_of = {
+        member: cid for cid, members in clusters.items() for member in members if member in grouped
+    }
+    parent = {cid: cid for cid in cluster_of.values()}
 
     def find(cid: str) -> str:
         while parent[cid] != cid:
@@ -103,13 +108,16 @@ def assign_group_splits(
         for root in roots[1:]:  # the smallest cluster id is the root, whatever the order
             parent[root] = roots[0]
 
-    components: dict[str, list[str]] = {}
-    for cid in clusters:
-        components.setdefault(find(cid), []).append(cid)
+    joined: dict[str, list[str]] = {}  # root -> clusters, for components of several clusters
+    for cid in parent:
+        joined.setdefault(find(cid), []).append(cid)
 
     split_of: dict[str, str] = {}
     conflicts: list[SplitConflict] = []
-    for component_id, cids in components.items():
+    for component_id in clusters:
+        if component_id in parent and find(component_id) != component_id:
+            continue  # assigned with its root
+        cids = joined.get(component_id, [component_id])
         released = {cid: s for cid in cids if (s := _released_split(clusters[cid], previous))}
         if released:
             split = min(released.values(), key=_PRIORITY.__getitem__)

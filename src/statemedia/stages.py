@@ -58,6 +58,11 @@ def keep_rank(post: Post) -> tuple[Any, ...]:
     and posts before link teasers; then the original before a forward; then the longest text;
     then the smallest id (always last: the merge in file order may rename a post).
     """
+    return (*_rank_fields(post), post.post_id)
+
+
+def _rank_fields(post: Post) -> tuple[int, bool, bool, date, bool, bool, int]:
+    """The keep rank without its final post id."""
     return (
         DATE_RANK[post.date_confidence],
         post.native_id is None and post.url is None,
@@ -66,8 +71,46 @@ def keep_rank(post: Post) -> tuple[Any, ...]:
         post.record_kind == RecordKind.LINK_TEASER,
         post.forwarded_from is not None,
         -len(post.text),
-        post.post_id,
     )
+
+
+# Bit widths of the packed keep rank, most significant first; 60 bits in all, so it is an int64.
+_RANK_BITS = (2, 1, 1, 22, 1, 1, 32)  # date rank, 2 flags, date ordinal (< 2**22), 2 flags, length
+_MAX_LENGTH = 2**32 - 1
+
+
+def packed_keep_rank(post: Post) -> int:
+    """`keep_rank` without its post id, as one int64 that sorts as those fields do: the build
+    keeps one integer per post, not a tuple (ties are broken by post id, see `keep_priority`)."""
+    return pack_rank_fields(_rank_fields(post))
+
+
+def pack_rank_fields(fields: tuple[int, bool, bool, date, bool, bool, int]) -> int:
+    """Pack the keep rank's fields; each is mapped to a non-negative int in the same order."""
+    rank, no_platform_id, undated, day, teaser, forward, minus_length = fields
+    values = (
+        rank,
+        no_platform_id,
+        undated,
+        day.toordinal(),
+        teaser,
+        forward,
+        _MAX_LENGTH - min(-minus_length, _MAX_LENGTH),  # longer first; 4 Gi characters cap it
+    )
+    packed = 0
+    for value, bits in zip(values, _RANK_BITS, strict=True):
+        packed = (packed << bits) | int(value)
+    return packed
+
+
+def keep_priority(packed: np.ndarray, ids: Sequence[str]) -> np.ndarray:
+    """Every post's place (0 = kept first) in keep-rank order: packed rank, then post id."""
+    by_id = np.empty(len(ids), dtype=np.int64)
+    by_id[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+    order = np.lexsort((by_id, packed))
+    priority = np.empty(len(ids), dtype=np.int64)
+    priority[order] = np.arange(len(ids))
+    return priority
 
 
 # Line categories inside a draft that a cleaning rule (or the parser's repeat detection) removed.
@@ -258,6 +301,9 @@ class SpillTask:
     language: LanguageConfig
 
 
+NO_TIME = -(2**63)  # in SpilledFile.minutes and .days: no time or date
+
+
 @dataclass(slots=True)
 class SpilledFile:
     """One file after parse, clean and language identification, its posts in a spill file: what
@@ -266,11 +312,13 @@ class SpilledFile:
     path: str
     source: str
     ids: list[str]
-    ranks: list[tuple[Any, ...]]
-    teasers: list[bool]
+    ranks: np.ndarray  # int64 packed keep rank (`packed_keep_rank`) per post
+    teasers: np.ndarray  # bool: a link teaser
     languages: list[str]
-    minutes: list[int | None]  # published_at in minutes since the epoch (translation windows)
-    days: list[int | None]  # published_date ordinal
+    # int64, NO_TIME where absent: published_at in minutes since the epoch (translation windows),
+    # and published_date as an ordinal. Arrays, not lists of ints: the build keeps them per post.
+    minutes: np.ndarray
+    days: np.ndarray
     # (raw digest, occurrence in this file, index in `ids` or -1 for a drop): ids derived from the
     # raw lines, which the merge in file order may renumber (`merge_raw_ids`).
     raw_ids: list[tuple[str, int, int]]
@@ -314,14 +362,20 @@ def parse_to_spill(task: SpillTask) -> SpilledFile:
         path=task.path,
         source=task.raw.decl.source,
         ids=[p.post_id for p in posts],
-        ranks=[keep_rank(p) for p in posts],
-        teasers=[p.record_kind == RecordKind.LINK_TEASER for p in posts],
+        ranks=np.array([packed_keep_rank(p) for p in posts], dtype=np.int64),
+        teasers=np.array([p.record_kind == RecordKind.LINK_TEASER for p in posts], dtype=bool),
         languages=[p.language for p in posts],
-        minutes=[
-            int(p.published_at.timestamp()) // 60 if p.published_at is not None else None
-            for p in posts
-        ],
-        days=[p.published_date.toordinal() if p.published_date else None for p in posts],
+        minutes=np.array(
+            [
+                int(p.published_at.timestamp()) // 60 if p.published_at is not None else NO_TIME
+                for p in posts
+            ],
+            dtype=np.int64,
+        ),
+        days=np.array(
+            [p.published_date.toordinal() if p.published_date else NO_TIME for p in posts],
+            dtype=np.int64,
+        ),
         raw_ids=raw_ids,
         account=result.account,
         counts=result.counts,
@@ -335,7 +389,7 @@ def parse_to_spill(task: SpillTask) -> SpilledFile:
 
 def merge_raw_ids(files: Sequence[SpilledFile]) -> list[dict[str, str]]:
     """Renumber identical raw posts across files, as `parse_and_clean` does; per file, the
-    renames (old id -> build id), with `ids` and `ranks` updated in place."""
+    renames (old id -> build id), with `ids` updated in place (a packed rank holds no id)."""
     earlier: Counter[str] = Counter()
     renames: list[dict[str, str]] = []
     for spilled in files:
@@ -347,7 +401,6 @@ def merge_raw_ids(files: Sequence[SpilledFile]) -> list[dict[str, str]]:
                 new_id = raw_post_id(spilled.source, digest, earlier[digest] + occurrence)
                 changed[spilled.ids[index]] = new_id
                 spilled.ids[index] = new_id
-                spilled.ranks[index] = (*spilled.ranks[index][:-1], new_id)
         earlier.update(this_file)
         renames.append(changed)
     return renames
