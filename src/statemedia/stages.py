@@ -25,7 +25,7 @@ from statemedia.engines import Engine, LocalEngine, engine_for
 from statemedia.errors import BadInputError
 from statemedia.ids import native_post_id, raw_digest, raw_post_id
 from statemedia.inputs import RawFile
-from statemedia.language import check_candidates, detector_text, identify, language_counts
+from statemedia.language import check_candidates, detector_text, identify_texts, language_counts
 from statemedia.parse import FileContext, registry, split_lines
 from statemedia.records import Draft, Dropped, LineAccount, Post, Provenance, has_engagement
 from statemedia.release.manifest import LanguageCounts
@@ -333,11 +333,11 @@ class SpilledFile:
 
 def with_language(posts: Sequence[Post], config: LanguageConfig) -> list[Post]:
     """The posts with `language` and `language_confidence` identified (statemedia.language)."""
-    out = []
-    for post in posts:
-        found = identify(detector_text(post.title, post.text), config)
-        out.append(replace(post, language=found.language, language_confidence=found.confidence))
-    return out
+    found = identify_texts([detector_text(post.title, post.text) for post in posts], config)
+    return [
+        replace(post, language=f.language, language_confidence=f.confidence)
+        for post, f in zip(posts, found, strict=True)
+    ]
 
 
 def parse_to_spill(task: SpillTask) -> SpilledFile:
