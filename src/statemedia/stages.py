@@ -344,7 +344,7 @@ def parse_to_spill(task: SpillTask) -> SpilledFile:
     """Parse, clean and identify the language of one file; spill its posts; return the summary.
 
     The language model is loaded here, where the posts are, not in the build's own process
-    (it takes some 400 MB); unknown `[language]` candidates are refused by every task."""
+    (about 80 MB); unknown `[language]` candidates are refused by every task."""
     check_candidates(task.language)
     result = parse_file(task.raw)
     posts = with_language(
