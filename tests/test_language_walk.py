@@ -95,3 +95,10 @@ def test_the_walk_gives_py3langid_s_unrounded_probabilities():
         assert language._classified(identifier, features, counts, len(data)) == (
             identifier.classify(text)
         )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60), st.integers(0, 20))
+def test_the_letter_minimum_counts_as_findall_does(text, needed):
+    """`_has_letters` stops early; it must decide as counting every `_LETTER` match would."""
+    assert language._has_letters(text, needed) == (len(language._LETTER.findall(text)) >= needed)

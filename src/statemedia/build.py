@@ -10,6 +10,7 @@ engine (local processes or Dask), so the files do not depend on it. Nothing here
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import resource
 import shutil
@@ -122,13 +123,10 @@ def own_peak_mib() -> int:
     """This process's peak RSS in MiB: Linux's VmHWM, which starts again at exec. `ru_maxrss` does
     not (Linux carries it across execve), so a build started by a large process would report that
     process's peak as its own; it is the fallback where /proc is absent."""
-    try:
-        status = Path("/proc/self/status").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) // 1024  # kB
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024  # kB
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 

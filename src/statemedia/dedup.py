@@ -52,7 +52,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import xxhash
@@ -830,8 +830,8 @@ def deduplicate(
     )
 
 
-def rank_priority(ranks: Sequence[tuple]) -> np.ndarray:
-    """Every post's place in the order of its (unique) rank: 0 is kept first."""
+def rank_priority(ranks: Sequence[Any]) -> np.ndarray:
+    """Every post's place in the order of its (unique, comparable) rank: 0 is kept first."""
     priority = np.empty(len(ranks), dtype=np.int64)
     priority[sorted(range(len(ranks)), key=ranks.__getitem__)] = np.arange(len(ranks))
     return priority

@@ -21,6 +21,7 @@ from statemedia.account import build_account
 from statemedia.clean import LINE_RULES, clean_draft
 from statemedia.completeness import channel_ids
 from statemedia.config import LanguageConfig
+from statemedia.dedup import rank_priority
 from statemedia.engines import Engine, LocalEngine, engine_for
 from statemedia.errors import BadInputError
 from statemedia.ids import native_post_id, raw_digest, raw_post_id
@@ -105,9 +106,7 @@ def pack_rank_fields(fields: tuple[int, bool, bool, date, bool, bool, int]) -> i
 
 def keep_priority(packed: np.ndarray, ids: Sequence[str]) -> np.ndarray:
     """Every post's place (0 = kept first) in keep-rank order: packed rank, then post id."""
-    by_id = np.empty(len(ids), dtype=np.int64)
-    by_id[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
-    order = np.lexsort((by_id, packed))
+    order = np.lexsort((rank_priority(ids), packed))
     priority = np.empty(len(ids), dtype=np.int64)
     priority[order] = np.arange(len(ids))
     return priority
